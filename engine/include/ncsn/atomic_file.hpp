@@ -1,0 +1,15 @@
+#pragma once
+// Crash-safe file replacement: write a temp file beside the target, fsync, rename over it.
+// A kill or a full disk at any moment leaves either the old file or the new one, never a mix.
+#include <string>
+#include <string_view>
+
+namespace ncsn {
+
+// Throws WriteError (with the OS reason) and leaves `path` untouched on any failure.
+void write_file_atomically(const std::string& path, std::string_view bytes);
+
+// Temp files are named "<target>.tmp-<pid>-<n>"; loaders must ignore them.
+bool is_temp_file_name(const std::string& filename);
+
+}  // namespace ncsn

@@ -1,0 +1,28 @@
+#pragma once
+// Engine errors carry messages a user can act on; front ends catch them at their boundary.
+#include <stdexcept>
+#include <string>
+
+namespace ncsn {
+
+// A file is missing, unreadable, truncated, of the wrong format or of the wrong shape.
+struct DataError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A file could not be written (disk full, permission denied, ...). Existing files are untouched.
+struct WriteError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Training or sampling produced NaN/Inf.
+struct NonFiniteError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Settings that cannot work together (e.g. a checkpoint for 3x32x32 with a 1x28x28 dataset).
+struct ConfigError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+}  // namespace ncsn

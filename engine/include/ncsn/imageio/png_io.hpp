@@ -1,0 +1,28 @@
+#pragma once
+// PNG files through OpenCV, with reproducibility metadata in PNG tEXt chunks.
+#include <map>
+#include <string>
+
+#include <torch/types.h>
+
+namespace ncsn {
+
+using PngText = std::map<std::string, std::string>;
+
+// hwc: uint8 [H, W, C] with C = 1 or 3 (RGB order). Written atomically; throws WriteError.
+void write_png(const std::string& path, const torch::Tensor& hwc, const PngText& text = {});
+// Encodes to PNG bytes with the text chunks inserted before IEND.
+std::string encode_png(const torch::Tensor& hwc, const PngText& text = {});
+
+// All tEXt chunks of a PNG file; throws DataError if the file is missing or not a PNG.
+PngText read_png_text(const std::string& path);
+
+// Any image OpenCV reads -> float [channels, H, W] in [0, 1]. channels 1 converts to grey,
+// 3 to RGB. Throws DataError on a missing or undecodable file.
+torch::Tensor read_image(const std::string& path, int64_t channels);
+
+// A mask image -> float [1, H, W] with 1 = known (kept) pixel, 0 = to regenerate.
+// White (>= 128) means known. Throws DataError when its size differs from (height, width).
+torch::Tensor read_mask(const std::string& path, int64_t height, int64_t width);
+
+}  // namespace ncsn

@@ -1,0 +1,26 @@
+#pragma once
+// What an NCSN is: its data shape, width and noise levels. Stored in every checkpoint.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace ncsn {
+
+struct ModelConfig {
+  int64_t channels = 1;
+  int64_t image_size = 28;
+  int64_t ngf = 64;          // base width; the reference uses 64 (28x28 grey) and 128 (32x32 colour)
+  int64_t num_classes = 10;  // L, the number of noise levels
+  double sigma_begin = 1.0;  // sigma_1, the largest level
+  double sigma_end = 0.01;   // sigma_L, the smallest level
+
+  // Throws std::invalid_argument with a user-facing message when a field is out of range.
+  void validate() const;
+  std::string describe() const;  // one line, e.g. "1x28x28, ngf 64, L=10, sigma 1 -> 0.01"
+};
+
+void to_json(nlohmann::json& j, const ModelConfig& c);
+void from_json(const nlohmann::json& j, ModelConfig& c);
+
+}  // namespace ncsn

@@ -1,0 +1,1 @@
+#include "ncsn/imageio/png_io.hpp"

@@ -1,0 +1,42 @@
+#include "ncsn/model_config.hpp"
+
+#include <sstream>
+
+#include "ncsn/errors.hpp"
+
+namespace ncsn {
+
+void ModelConfig::validate() const {
+  if (channels != 1 && channels != 3) throw ConfigError("images must have 1 or 3 channels, not " + std::to_string(channels));
+  // Two halvings (ConvMeanPool in res2, the 28x28 padding rule) need a size divisible by 4.
+  if (image_size < 8 || image_size % 4 != 0)
+    throw ConfigError("image size must be a multiple of 4 and at least 8, not " + std::to_string(image_size));
+  if (ngf < 1) throw ConfigError("ngf must be positive");
+  if (num_classes < 1) throw ConfigError("the number of noise levels L must be at least 1");
+  if (!(sigma_begin > 0) || !(sigma_end > 0) || sigma_end > sigma_begin)
+    throw ConfigError("noise levels need sigma_1 >= sigma_L > 0");
+}
+
+std::string ModelConfig::describe() const {
+  std::ostringstream s;
+  s << channels << "x" << image_size << "x" << image_size << ", ngf " << ngf << ", L=" << num_classes << ", sigma "
+    << sigma_begin << " -> " << sigma_end;
+  return s.str();
+}
+
+void to_json(nlohmann::json& j, const ModelConfig& c) {
+  j = {{"channels", c.channels},       {"image_size", c.image_size},   {"ngf", c.ngf},
+       {"num_classes", c.num_classes}, {"sigma_begin", c.sigma_begin}, {"sigma_end", c.sigma_end}};
+}
+
+void from_json(const nlohmann::json& j, ModelConfig& c) {
+  ModelConfig d;
+  c.channels = j.value("channels", d.channels);
+  c.image_size = j.value("image_size", d.image_size);
+  c.ngf = j.value("ngf", d.ngf);
+  c.num_classes = j.value("num_classes", d.num_classes);
+  c.sigma_begin = j.value("sigma_begin", d.sigma_begin);
+  c.sigma_end = j.value("sigma_end", d.sigma_end);
+}
+
+}  // namespace ncsn

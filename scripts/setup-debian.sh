@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package NCSN Studio needs to build, test and run.
+# Idempotent: packages already present are left alone. Uses sudo only when not root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libtorch-dev
+  qt6-base-dev qt6-base-dev-tools libqt6svg6 qt6-image-formats-plugins
+  libqcustomplot-dev
+  libopencv-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev
+  zlib1g-dev libpng-dev
+  dataset-fashion-mnist
+  xvfb xauth
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "Installing: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,19 @@
+#pragma once
+// Helpers shared by the test suites: tensor comparison and small fixture writers.
+#include <string>
+
+#include <QString>
+#include <torch/torch.h>
+
+namespace ncsn::test {
+
+// Max absolute difference between two tensors of the same shape.
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b);
+
+// Writes raw bytes to a file (fixtures); fails the calling test via exception if it cannot.
+void write_bytes(const std::string& path, const std::string& bytes);
+std::string read_bytes(const std::string& path);
+
+inline std::string str(const QString& s) { return s.toStdString(); }
+
+}  // namespace ncsn::test
