@@ -1,0 +1,28 @@
+#pragma once
+// The NCSN score network s_theta(x, i): the reference's CondRefineNetDilated (paper appendix A).
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "ncsn/cond_refine_block.hpp"
+#include "ncsn/cond_residual_block.hpp"
+#include "ncsn/model_config.hpp"
+
+namespace ncsn {
+
+struct NcsnScoreNetImpl : torch::nn::Module {
+  explicit NcsnScoreNetImpl(const ModelConfig& config);
+  // x: float [N, C, H, W] with pixels in [0, 1]; labels: int64 [N] noise-level indices in [0, L).
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& labels);
+
+  ModelConfig config;
+  torch::nn::Conv2d begin_conv{nullptr}, end_conv{nullptr};
+  CondInstanceNormPP normalizer{nullptr};
+  std::vector<CondResidualBlock> res1, res2, res3, res4;
+  CondRefineBlock refine1{nullptr}, refine2{nullptr}, refine3{nullptr}, refine4{nullptr};
+};
+TORCH_MODULE(NcsnScoreNet);
+
+int64_t count_parameters(const torch::nn::Module& module);
+
+}  // namespace ncsn

@@ -1,0 +1,32 @@
+#include "ncsn/cond_instance_norm_pp.hpp"
+
+namespace ncsn {
+
+CondInstanceNormPPImpl::CondInstanceNormPPImpl(int64_t features, int64_t num_classes) : num_features(features) {
+  embed = register_module("embed", torch::nn::Embedding(num_classes, 3 * features));
+  torch::NoGradGuard no_grad;
+  embed->weight.narrow(1, 0, 2 * features).normal_(1.0, 0.02);  // gamma, alpha ~ N(1, 0.02)
+  embed->weight.narrow(1, 2 * features, features).zero_();      // beta = 0
+}
+
+torch::Tensor CondInstanceNormPPImpl::forward(const torch::Tensor& x, const torch::Tensor& labels) {
+  constexpr double eps = 1e-5;
+  // One pass over x for the per-channel statistics (biased variance, as InstanceNorm2d uses).
+  auto [var, mu] = torch::var_mean(x, {2, 3}, /*unbiased=*/false, /*keepdim=*/true);  // [N, C, 1, 1]
+  auto means = mu.flatten(1);                                                           // [N, C]
+  // The channel means' spread: unbiased variance across channels, as torch.var computes it.
+  auto m = means.mean(-1, /*keepdim=*/true);
+  auto v = means.var(-1, /*unbiased=*/true, /*keepdim=*/true);
+  auto means_hat = ((means - m) / (v + eps).sqrt()).view_as(mu);
+
+  auto coeffs = embed->forward(labels).view({-1, 3, num_features, 1, 1});
+  auto gamma = coeffs.select(1, 0), alpha = coeffs.select(1, 1), beta = coeffs.select(1, 2);
+  // gamma * ((x - mu) / sd + alpha * means_hat) + beta, folded into one scale and shift so the
+  // full-size tensor is touched once more instead of five times.
+  auto inv_sd = (var + eps).rsqrt();
+  auto scale = gamma * inv_sd;
+  auto shift = beta + gamma * (alpha * means_hat - mu * inv_sd);
+  return torch::addcmul(shift, x, scale);
+}
+
+}  // namespace ncsn

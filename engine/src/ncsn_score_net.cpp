@@ -1,0 +1,68 @@
+#include "ncsn/ncsn_score_net.hpp"
+
+#include <string>
+
+namespace ncsn {
+namespace {
+
+// Registers the blocks as a ModuleList so parameter names match the reference ("res1.0....").
+std::vector<CondResidualBlock> residual_stage(torch::nn::Module& parent, const std::string& name,
+                                              const std::vector<CondResidualBlockOptions>& blocks) {
+  auto list = parent.register_module(name, torch::nn::ModuleList());
+  std::vector<CondResidualBlock> stage;
+  for (const auto& options : blocks) {
+    stage.emplace_back(options);
+    list->push_back(stage.back());
+  }
+  return stage;
+}
+
+torch::Tensor run_stage(const std::vector<CondResidualBlock>& stage, torch::Tensor x, const torch::Tensor& labels) {
+  for (auto block : stage) x = block->forward(x, labels);
+  return x;
+}
+
+std::vector<int64_t> spatial_size(const torch::Tensor& t) { return {t.size(2), t.size(3)}; }
+
+}  // namespace
+
+NcsnScoreNetImpl::NcsnScoreNetImpl(const ModelConfig& c) : config(c) {
+  config.validate();
+  const int64_t ngf = c.ngf, L = c.num_classes;
+  begin_conv = register_module("begin_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.channels, ngf, 3).padding(1)));
+  normalizer = register_module("normalizer", CondInstanceNormPP(ngf, L));
+  end_conv = register_module("end_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(ngf, c.channels, 3).padding(1)));
+
+  res1 = residual_stage(*this, "res1", {{ngf, ngf, L}, {ngf, ngf, L}});
+  res2 = residual_stage(*this, "res2", {{ngf, 2 * ngf, L, true}, {2 * ngf, 2 * ngf, L}});
+  // Dilation instead of further subsampling keeps the 14x14 (16x16) resolution.
+  res3 = residual_stage(*this, "res3", {{2 * ngf, 2 * ngf, L, true, 2}, {2 * ngf, 2 * ngf, L, false, 2}});
+  res4 = residual_stage(*this, "res4", {{2 * ngf, 2 * ngf, L, true, 4}, {2 * ngf, 2 * ngf, L, false, 4}});
+
+  refine1 = register_module("refine1", CondRefineBlock(std::vector<int64_t>{2 * ngf}, 2 * ngf, L));
+  refine2 = register_module("refine2", CondRefineBlock(std::vector<int64_t>{2 * ngf, 2 * ngf}, 2 * ngf, L));
+  refine3 = register_module("refine3", CondRefineBlock(std::vector<int64_t>{2 * ngf, 2 * ngf}, ngf, L));
+  refine4 = register_module("refine4", CondRefineBlock(std::vector<int64_t>{ngf, ngf}, ngf, L, /*end=*/true));
+}
+
+torch::Tensor NcsnScoreNetImpl::forward(const torch::Tensor& x, const torch::Tensor& labels) {
+  auto h = begin_conv->forward(2 * x - 1);  // the reference's x -> 2x - 1 (no logit transform)
+  auto layer1 = run_stage(res1, h, labels);
+  auto layer2 = run_stage(res2, layer1, labels);
+  auto layer3 = run_stage(res3, layer2, labels);
+  auto layer4 = run_stage(res4, layer3, labels);
+
+  auto ref1 = refine1->forward({layer4}, labels, spatial_size(layer4));
+  auto ref2 = refine2->forward({layer3, ref1}, labels, spatial_size(layer3));
+  auto ref3 = refine3->forward({layer2, ref2}, labels, spatial_size(layer2));
+  auto out = refine4->forward({layer1, ref3}, labels, spatial_size(layer1));
+  return end_conv->forward(torch::elu(normalizer->forward(out, labels)));
+}
+
+int64_t count_parameters(const torch::nn::Module& module) {
+  int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace ncsn
