@@ -1,0 +1,22 @@
+#pragma once
+// Denoising score matching over all noise levels (paper eq. 5-6) with lambda(sigma) = sigma^anneal_power.
+#include <torch/types.h>
+
+#include "ncsn/score_function.hpp"
+
+namespace ncsn {
+
+// Per-example loss 1/2 || s(x~, i) + (x~ - x)/sigma_i^2 ||^2 * sigma_i^p, summed over pixels,
+// with x~ = x + sigma_i z. x: [N, ...]; labels: int64 [N]; sigmas: float [L] on x's device.
+// Draws z from the current torch generator.
+torch::Tensor dsm_loss_per_example(const ScoreFunction& score, const torch::Tensor& x, const torch::Tensor& labels,
+                                   const torch::Tensor& sigmas, double anneal_power = 2.0);
+
+// The training objective: the batch mean of the per-example loss, random levels drawn uniformly.
+torch::Tensor dsm_loss(const ScoreFunction& score, const torch::Tensor& x, const torch::Tensor& sigmas,
+                       double anneal_power = 2.0);
+
+// Mean loss of each level present in the batch (NaN for absent ones): [L], on the CPU, detached.
+torch::Tensor per_level_mean(const torch::Tensor& per_example, const torch::Tensor& labels, int64_t levels);
+
+}  // namespace ncsn

@@ -1,0 +1,109 @@
+#pragma once
+// Training an NCSN with denoising score matching (reference AnnealRunner.train), with
+// atomic checkpoints, exact resume, optional EMA, pause/cancel and divergence handling.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "ncsn/image_dataset.hpp"
+#include "ncsn/job_control.hpp"
+#include "ncsn/model_config.hpp"
+#include "ncsn/ncsn_score_net.hpp"
+
+namespace ncsn {
+
+enum class NonFinitePolicy { Stop, Rollback };
+
+struct TrainConfig {
+  int64_t batch_size = 128;
+  double lr = 1e-3;
+  double beta1 = 0.9, beta2 = 0.999;
+  double weight_decay = 0.0;
+  int64_t iterations = 200000;
+  int64_t checkpoint_every = 5000;
+  int64_t eval_every = 100;       // held-out DSM loss on one test batch
+  double ema_rate = 0.0;          // 0 disables; e.g. 0.999
+  bool random_flip = false;       // horizontal flips (CIFAR-10, CelebA)
+  double anneal_power = 2.0;      // lambda(sigma) = sigma^anneal_power
+  uint64_t seed = 1234;
+  std::string checkpoint_dir = "ncsn-run";
+  NonFinitePolicy on_non_finite = NonFinitePolicy::Stop;
+  int max_rollbacks = 3;          // Rollback halves the learning rate each time
+
+  void validate() const;
+};
+void to_json(nlohmann::json& j, const TrainConfig& c);
+void from_json(const nlohmann::json& j, TrainConfig& c);
+
+struct TrainProgress {
+  int64_t step = 0, total = 0;
+  double loss = 0;
+  std::vector<double> level_loss;       // this batch's mean loss per level (NaN where absent)
+  std::optional<double> heldout_loss;   // set on evaluation steps
+  double lr = 0;
+  double elapsed_s = 0;                 // since this run started (resumes restart the clock)
+  double iters_per_s = 0;
+};
+
+struct TrainerEvents {
+  std::function<void(const TrainProgress&)> on_progress;                        // every iteration
+  std::function<void(int64_t step, const std::string& path)> on_checkpoint;
+  std::function<void(const std::string& message)> on_message;                   // rollbacks, resumes
+};
+
+struct TrainResult {
+  int64_t step = 0;
+  bool completed = false;  // false when stopped early (a checkpoint was still written)
+  std::string last_checkpoint;
+};
+
+class Trainer {
+ public:
+  Trainer(const ModelConfig& model, const TrainConfig& train, ImageDataset train_set, ImageDataset test_set,
+          torch::Device device);
+
+  // Restores weights, optimizer, EMA and step from a checkpoint of the same architecture.
+  void resume_from(const std::string& checkpoint);
+  // Resumes from the newest checkpoint in the run folder, if any. Returns its path.
+  std::optional<std::string> resume_latest();
+
+  TrainResult run(const TrainerEvents& events = {}, JobControl* control = nullptr);
+
+  std::string save_checkpoint();  // at the current step; returns the path
+  int64_t step() const { return step_; }
+  NcsnScoreNet& model() { return model_; }
+  const TrainConfig& config() const { return train_; }
+  torch::Tensor sigmas() const { return sigmas_; }
+  // Held-out DSM loss on `batches` test batches (deterministic for a given step).
+  double heldout_loss(int64_t batches = 1);
+
+ private:
+  torch::Tensor next_batch();
+  double train_step(TrainProgress& progress);
+  void update_ema();
+  bool recover_from_divergence(double loss, const TrainerEvents& events);
+  void set_lr(double lr);
+
+  ModelConfig model_config_;
+  TrainConfig train_;
+  ImageDataset train_set_, test_set_;
+  torch::Device device_;
+  NcsnScoreNet model_{nullptr};
+  NcsnScoreNet ema_{nullptr};
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  torch::Tensor sigmas_;
+  int64_t step_ = 0;
+  int rollbacks_ = 0;
+  double last_heldout_ = std::numeric_limits<double>::quiet_NaN();
+  std::string last_checkpoint_;
+  // Data order: one permutation per epoch, derived from (seed, epoch) so resumes are exact.
+  int64_t perm_epoch_ = -1;
+  torch::Tensor permutation_;
+};
+
+}  // namespace ncsn

@@ -1,0 +1,275 @@
+#include "ncsn/trainer.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "ncsn/checkpoint.hpp"
+#include "ncsn/dsm_loss.hpp"
+#include "ncsn/errors.hpp"
+#include "ncsn/noise_schedule.hpp"
+
+namespace ncsn {
+
+void TrainConfig::validate() const {
+  if (batch_size < 1) throw ConfigError("batch size must be at least 1");
+  if (!(lr > 0)) throw ConfigError("the learning rate must be positive");
+  if (iterations < 1) throw ConfigError("iterations must be at least 1");
+  if (checkpoint_every < 1) throw ConfigError("the checkpoint interval must be at least 1");
+  if (eval_every < 0) throw ConfigError("the evaluation interval cannot be negative");
+  if (ema_rate < 0 || ema_rate >= 1) throw ConfigError("the EMA rate must be in [0, 1)");
+  if (checkpoint_dir.empty()) throw ConfigError("a checkpoint folder is required");
+}
+
+void to_json(nlohmann::json& j, const TrainConfig& c) {
+  j = {{"batch_size", c.batch_size},
+       {"lr", c.lr},
+       {"beta1", c.beta1},
+       {"beta2", c.beta2},
+       {"weight_decay", c.weight_decay},
+       {"iterations", c.iterations},
+       {"checkpoint_every", c.checkpoint_every},
+       {"eval_every", c.eval_every},
+       {"ema_rate", c.ema_rate},
+       {"random_flip", c.random_flip},
+       {"anneal_power", c.anneal_power},
+       {"seed", c.seed},
+       {"checkpoint_dir", c.checkpoint_dir},
+       {"on_non_finite", c.on_non_finite == NonFinitePolicy::Stop ? "stop" : "rollback"},
+       {"max_rollbacks", c.max_rollbacks}};
+}
+
+void from_json(const nlohmann::json& j, TrainConfig& c) {
+  const TrainConfig d;
+  c.batch_size = j.value("batch_size", d.batch_size);
+  c.lr = j.value("lr", d.lr);
+  c.beta1 = j.value("beta1", d.beta1);
+  c.beta2 = j.value("beta2", d.beta2);
+  c.weight_decay = j.value("weight_decay", d.weight_decay);
+  c.iterations = j.value("iterations", d.iterations);
+  c.checkpoint_every = j.value("checkpoint_every", d.checkpoint_every);
+  c.eval_every = j.value("eval_every", d.eval_every);
+  c.ema_rate = j.value("ema_rate", d.ema_rate);
+  c.random_flip = j.value("random_flip", d.random_flip);
+  c.anneal_power = j.value("anneal_power", d.anneal_power);
+  c.seed = j.value("seed", d.seed);
+  c.checkpoint_dir = j.value("checkpoint_dir", d.checkpoint_dir);
+  c.on_non_finite = j.value("on_non_finite", std::string("stop")) == "rollback" ? NonFinitePolicy::Rollback : NonFinitePolicy::Stop;
+  c.max_rollbacks = j.value("max_rollbacks", d.max_rollbacks);
+}
+
+namespace {
+
+// SplitMix64: decorrelates the per-step seeds derived from (seed, step, stream).
+uint64_t mix_seed(uint64_t seed, uint64_t step, uint64_t stream = 0) {
+  uint64_t z = seed + 0x9E3779B97F4A7C15ull * (step + 1) + 0xD1B54A32D192ED03ull * stream;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+constexpr uint64_t kDataOrderStream = 1, kHeldoutStream = 2;
+
+void check_dataset(const ImageDataset& data, const ModelConfig& model, const char* which) {
+  if (data.size() == 0) throw ConfigError(std::string("the ") + which + " set is empty");
+  if (data.channels() != model.channels || data.height() != model.image_size || data.width() != model.image_size) {
+    std::ostringstream msg;
+    msg << "the " << which << " set holds " << data.channels() << "x" << data.height() << "x" << data.width()
+        << " images but the model expects " << model.channels << "x" << model.image_size << "x" << model.image_size;
+    throw ConfigError(msg.str());
+  }
+}
+
+// The reference's uniform dequantisation: x * 255/256 + U(0, 1/256).
+torch::Tensor uniform_dequantize(const torch::Tensor& x) { return x * (255.0 / 256.0) + torch::rand_like(x) / 256.0; }
+
+}  // namespace
+
+Trainer::Trainer(const ModelConfig& model, const TrainConfig& train, ImageDataset train_set, ImageDataset test_set,
+                 torch::Device device)
+    : model_config_(model), train_(train), train_set_(std::move(train_set)), test_set_(std::move(test_set)), device_(device) {
+  model_config_.validate();
+  train_.validate();
+  check_dataset(train_set_, model_config_, "training");
+  check_dataset(test_set_, model_config_, "test");
+  torch::manual_seed(train_.seed);  // the initial weights
+  model_ = NcsnScoreNet(model_config_);
+  model_->to(device_);
+  if (train_.ema_rate > 0) {
+    ema_ = NcsnScoreNet(model_config_);
+    ema_->to(device_);
+    torch::NoGradGuard no_grad;
+    auto src = model_->parameters();
+    auto dst = ema_->parameters();
+    for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+  }
+  optimizer_ = std::make_unique<torch::optim::Adam>(
+      model_->parameters(),
+      torch::optim::AdamOptions(train_.lr).betas({train_.beta1, train_.beta2}).weight_decay(train_.weight_decay));
+  sigmas_ = geometric_sigmas(model_config_.sigma_begin, model_config_.sigma_end, model_config_.num_classes).to(device_);
+}
+
+void Trainer::resume_from(const std::string& checkpoint) {
+  auto meta = load_training_state(checkpoint, model_, *optimizer_, ema_.is_empty() ? nullptr : &ema_);
+  step_ = meta.step;
+  last_heldout_ = meta.heldout_loss;
+  last_checkpoint_ = checkpoint;
+  perm_epoch_ = -1;
+}
+
+std::optional<std::string> Trainer::resume_latest() {
+  for (const auto& path : list_checkpoints(train_.checkpoint_dir)) {
+    try {
+      resume_from(path);
+      return path;
+    } catch (const DataError&) {
+      continue;  // an unreadable file (not ours to delete): fall back to the one before
+    }
+  }
+  return std::nullopt;
+}
+
+torch::Tensor Trainer::next_batch() {
+  const int64_t n = train_set_.size(), b = train_.batch_size;
+  std::vector<int64_t> picks;
+  picks.reserve(static_cast<size_t>(b));
+  // Sample positions step*b ... step*b + b - 1 of the endless sequence of per-epoch permutations.
+  for (int64_t pos = step_ * b; pos < (step_ + 1) * b; ++pos) {
+    const int64_t epoch = pos / n;
+    if (epoch != perm_epoch_) {
+      auto gen = at::detail::createCPUGenerator(mix_seed(train_.seed, static_cast<uint64_t>(epoch), kDataOrderStream));
+      permutation_ = torch::randperm(n, gen, torch::kLong);
+      perm_epoch_ = epoch;
+    }
+    picks.push_back(permutation_[pos % n].item<int64_t>());
+  }
+  auto x = train_set_.batch(torch::tensor(picks, torch::kLong)).to(device_, /*non_blocking=*/true);
+  if (train_.random_flip) {
+    auto flip = (torch::rand({x.size(0), 1, 1, 1}, x.options()) < 0.5);
+    x = torch::where(flip, x.flip({3}), x);
+  }
+  return uniform_dequantize(x);
+}
+
+double Trainer::train_step(TrainProgress& progress) {
+  torch::manual_seed(mix_seed(train_.seed, static_cast<uint64_t>(step_)));
+  model_->train();
+  auto x = next_batch();
+  auto labels = torch::randint(model_config_.num_classes, {x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(device_));
+  auto score = [this](const torch::Tensor& in, const torch::Tensor& lab) { return model_->forward(in, lab); };
+  auto per_example = dsm_loss_per_example(score, x, labels, sigmas_, train_.anneal_power);
+  auto loss = per_example.mean();
+  const double value = loss.item<double>();
+  if (!std::isfinite(value)) return value;  // never step on a NaN gradient
+  optimizer_->zero_grad();
+  loss.backward();
+  optimizer_->step();
+  update_ema();
+  auto levels = per_level_mean(per_example, labels, model_config_.num_classes);
+  progress.level_loss.assign(levels.data_ptr<double>(), levels.data_ptr<double>() + levels.numel());
+  return value;
+}
+
+void Trainer::update_ema() {
+  if (ema_.is_empty()) return;
+  torch::NoGradGuard no_grad;
+  auto src = model_->parameters();
+  auto dst = ema_->parameters();
+  for (size_t i = 0; i < src.size(); ++i) dst[i].mul_(train_.ema_rate).add_(src[i], 1.0 - train_.ema_rate);
+}
+
+double Trainer::heldout_loss(int64_t batches) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  double total = 0;
+  for (int64_t k = 0; k < batches; ++k) {
+    torch::manual_seed(mix_seed(train_.seed, static_cast<uint64_t>(step_ * batches + k), kHeldoutStream));
+    auto picks = torch::randint(test_set_.size(), {std::min(train_.batch_size, test_set_.size())}, torch::kLong);
+    auto x = uniform_dequantize(test_set_.batch(picks).to(device_));
+    auto score = [this](const torch::Tensor& in, const torch::Tensor& lab) { return model_->forward(in, lab); };
+    total += dsm_loss(score, x, sigmas_, train_.anneal_power).item<double>();
+  }
+  return total / static_cast<double>(batches);
+}
+
+void Trainer::set_lr(double lr) {
+  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+}
+
+std::string Trainer::save_checkpoint() {
+  std::filesystem::create_directories(train_.checkpoint_dir);
+  CheckpointMeta meta;
+  meta.model = model_config_;
+  meta.step = step_;
+  meta.training = train_;
+  meta.heldout_loss = last_heldout_;
+  const std::string path = checkpoint_path(train_.checkpoint_dir, step_);
+  ncsn::save_checkpoint(path, model_, meta, optimizer_.get(), ema_.is_empty() ? nullptr : &ema_);
+  last_checkpoint_ = path;
+  return path;
+}
+
+bool Trainer::recover_from_divergence(double loss, const TrainerEvents& events) {
+  std::ostringstream what;
+  what << "training diverged at step " << step_ + 1 << " (loss " << loss << ")";
+  const bool can_roll_back = train_.on_non_finite == NonFinitePolicy::Rollback && rollbacks_ < train_.max_rollbacks &&
+                             !last_checkpoint_.empty();
+  if (!can_roll_back) {
+    what << ". " << (last_checkpoint_.empty() ? "No checkpoint was written yet" : "The last good checkpoint is " + last_checkpoint_)
+         << "; lower the learning rate (now " << optimizer_->param_groups().front().options().get_lr() << ") and resume.";
+    throw NonFiniteError(what.str());
+  }
+  const double lr = optimizer_->param_groups().front().options().get_lr() * 0.5;
+  resume_from(last_checkpoint_);
+  set_lr(lr);
+  ++rollbacks_;
+  what << "; rolled back to " << last_checkpoint_ << " (step " << step_ << ") with the learning rate halved to " << lr;
+  if (events.on_message) events.on_message(what.str());
+  return true;
+}
+
+TrainResult Trainer::run(const TrainerEvents& events, JobControl* control) {
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  const int64_t first_step = step_;
+  TrainResult result;
+  while (step_ < train_.iterations) {
+    if (control) {
+      control->wait_while_paused();
+      if (control->stop_request() != StopRequest::None) break;
+    }
+    TrainProgress progress;
+    const double loss = train_step(progress);
+    if (!std::isfinite(loss)) {
+      recover_from_divergence(loss, events);
+      continue;
+    }
+    ++step_;
+    progress.step = step_;
+    progress.total = train_.iterations;
+    progress.loss = loss;
+    progress.lr = optimizer_->param_groups().front().options().get_lr();
+    progress.elapsed_s = std::chrono::duration<double>(clock::now() - start).count();
+    progress.iters_per_s = static_cast<double>(step_ - first_step) / std::max(progress.elapsed_s, 1e-9);
+    if (train_.eval_every > 0 && step_ % train_.eval_every == 0) progress.heldout_loss = last_heldout_ = heldout_loss();
+    if (events.on_progress) events.on_progress(progress);
+    if (step_ % train_.checkpoint_every == 0) {
+      save_checkpoint();
+      if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_);
+    }
+  }
+  // Stopping early still leaves the work of every completed step on disk.
+  if (step_ > 0 && last_checkpoint_ != checkpoint_path(train_.checkpoint_dir, step_)) {
+    save_checkpoint();
+    if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_);
+  }
+  result.step = step_;
+  result.completed = step_ >= train_.iterations;
+  result.last_checkpoint = last_checkpoint_;
+  return result;
+}
+
+}  // namespace ncsn
