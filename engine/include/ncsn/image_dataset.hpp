@@ -33,4 +33,7 @@ ImageDataset load_cifar10(const std::string& dir, Split split);
 std::string default_fashion_mnist_dir();
 ImageDataset load_idx_folder(const std::string& dir, Split split);
 
+// The whole content of a data file; DataError naming the file when it is missing, a directory or unreadable.
+std::string read_data_file(const std::string& path);
+
 }  // namespace ncsn

@@ -1,0 +1,17 @@
+#pragma once
+// OpenCV <-> tensor helpers shared by the image I/O sources (internal, not installed).
+#include <string>
+
+#include <opencv2/core.hpp>
+#include <torch/types.h>
+
+namespace ncsn::detail {
+
+// Decodes any image OpenCV reads into 8-bit RGB (channels 3) or grey (channels 1).
+// DataError naming the file when it is missing or cannot be decoded; ConfigError for other channel counts.
+cv::Mat decode_image(const std::string& path, int64_t channels);
+
+// A continuous 8-bit image -> uint8 tensor [C, H, W] (a copy).
+torch::Tensor mat_to_chw(const cv::Mat& image);
+
+}  // namespace ncsn::detail
