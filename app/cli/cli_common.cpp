@@ -1,0 +1,54 @@
+#include "cli_common.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "ncsn/device.hpp"
+
+namespace ncsn::cli {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_signal(int) { g_interrupted = true; }
+
+}  // namespace
+
+void add_common_options(CLI::App& command, CommonOptions& options) {
+  command.add_option("--device", options.device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  command.add_option("--threads", options.threads, "CPU threads for tensor work (0: every core)");
+  command.add_flag("--json", options.json, "Machine-readable JSON on stdout");
+  command.add_flag("-q,--quiet", options.quiet, "No progress bar");
+}
+
+torch::Device prepare_device(const CommonOptions& options) {
+  set_cpu_threads(options.threads);
+  return select_device(options.device);
+}
+
+bool show_progress(const CommonOptions& options) { return !options.json && !options.quiet && ::isatty(STDERR_FILENO); }
+
+void stop_on_interrupt(JobControl& control) {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  // Signal handlers may only set flags; this watcher turns the flag into a stop request.
+  std::thread([&control] {
+    while (!g_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    control.request_stop(StopRequest::Now);
+  }).detach();
+}
+
+bool interrupted() { return g_interrupted; }
+
+void print_json(const nlohmann::json& value) { std::cout << value.dump() << std::endl; }
+
+std::string default_checkpoint_hint() {
+  return "no model given: pass --checkpoint FILE (train one with `ncsn train`, or import a reference .pth with `ncsn import`)";
+}
+
+}  // namespace ncsn::cli

@@ -1,0 +1,42 @@
+#pragma once
+// What every `ncsn` subcommand shares: device/threads/output options and Ctrl-C handling.
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include "ncsn/job_control.hpp"
+#include "ncsn/model_config.hpp"
+
+namespace ncsn::cli {
+
+struct CommonOptions {
+  std::string device = "auto";
+  int threads = 0;
+  bool json = false;   // machine-readable output on stdout
+  bool quiet = false;  // no progress bar
+};
+
+void add_common_options(CLI::App& command, CommonOptions& options);
+// Applies threads and resolves the device (ConfigError on an unusable choice).
+torch::Device prepare_device(const CommonOptions& options);
+bool show_progress(const CommonOptions& options);  // a terminal, and neither --json nor --quiet
+
+// Ctrl-C / SIGTERM ask the running job to stop cleanly (training then writes a checkpoint).
+void stop_on_interrupt(JobControl& control);
+bool interrupted();
+
+void print_json(const nlohmann::json& value);
+std::string default_checkpoint_hint();
+
+// Registration of each subcommand: adds it to `app` and returns the callback target.
+void add_train_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
+void add_inpaint_command(CLI::App& app);
+void add_denoise_command(CLI::App& app);
+void add_toy_command(CLI::App& app);
+void add_import_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+
+}  // namespace ncsn::cli

@@ -1,0 +1,164 @@
+// ncsn train: denoising score matching on a dataset, with checkpoints and automatic resume.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli_common.hpp"
+#include "ncsn/errors.hpp"
+#include "ncsn/imageio/dataset_source.hpp"
+#include "ncsn/trainer.hpp"
+#include "progress_bar.hpp"
+
+namespace ncsn::cli {
+namespace {
+
+struct TrainOptions {
+  CommonOptions common;
+  std::string dataset = "fashion-mnist";
+  std::string data_path;
+  int64_t image_size = 32;
+  std::string flip = "auto";
+  std::string resume = "auto";
+  std::string on_nan = "stop";
+  std::string config_file;
+  ModelConfig model;
+  TrainConfig train;
+};
+
+std::string loss_text(double loss, const std::optional<double>& heldout) {
+  std::ostringstream s;
+  s.precision(4);
+  s << "loss " << loss;
+  if (heldout) s << " held-out " << *heldout;
+  return s.str();
+}
+
+nlohmann::json progress_json(const TrainProgress& p) {
+  nlohmann::json j = {{"event", "progress"}, {"step", p.step}, {"total", p.total}, {"loss", p.loss},
+                      {"lr", p.lr},          {"iters_per_s", p.iters_per_s}};
+  if (p.heldout_loss) j["heldout_loss"] = *p.heldout_loss;
+  return j;
+}
+
+// A JSON config file (as written into every run folder) supplies defaults; flags override it.
+void apply_config_file(TrainOptions& o, const CLI::App& cmd) {
+  if (o.config_file.empty()) return;
+  std::ifstream in(o.config_file);
+  if (!in) throw DataError("cannot read config file " + o.config_file);
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError("config file " + o.config_file + " is not valid JSON (" + e.what() + ")");
+  }
+  const auto model = o.model;
+  const auto train = o.train;
+  if (j.contains("model")) o.model = j["model"].get<ModelConfig>();
+  if (j.contains("training")) o.train = j["training"].get<TrainConfig>();
+  // Flags given on the command line win over the file.
+  auto given = [&](const char* name) { return cmd.count(name) > 0; };
+  if (given("--ngf")) o.model.ngf = model.ngf;
+  if (given("--levels")) o.model.num_classes = model.num_classes;
+  if (given("--sigma-begin")) o.model.sigma_begin = model.sigma_begin;
+  if (given("--sigma-end")) o.model.sigma_end = model.sigma_end;
+  if (given("--batch")) o.train.batch_size = train.batch_size;
+  if (given("--lr")) o.train.lr = train.lr;
+  if (given("--iters")) o.train.iterations = train.iterations;
+  if (given("--checkpoint-every")) o.train.checkpoint_every = train.checkpoint_every;
+  if (given("--eval-every")) o.train.eval_every = train.eval_every;
+  if (given("--ema")) o.train.ema_rate = train.ema_rate;
+  if (given("--seed")) o.train.seed = train.seed;
+  if (given("--out")) o.train.checkpoint_dir = train.checkpoint_dir;
+}
+
+void write_run_config(const TrainOptions& o) {
+  std::filesystem::create_directories(o.train.checkpoint_dir);
+  const nlohmann::json j = {{"model", o.model}, {"training", o.train}, {"dataset", o.dataset}, {"data", o.data_path}};
+  std::ofstream(std::filesystem::path(o.train.checkpoint_dir) / "config.json") << j.dump(2) << "\n";
+}
+
+void run_train(TrainOptions& o, const CLI::App& cmd) {
+  apply_config_file(o, cmd);
+  const auto device = prepare_device(o.common);
+  auto source = DatasetSource::parse(o.dataset, o.data_path);
+  source.image_size = o.image_size;
+  auto train_set = load_dataset(source, Split::Train);
+  auto test_set = load_dataset(source, Split::Test);
+  o.model.channels = train_set.channels();
+  o.model.image_size = train_set.height();
+  o.train.random_flip = o.flip == "auto" ? source.random_flip_by_default() : o.flip == "on";
+  o.train.on_non_finite = o.on_nan == "rollback" ? NonFinitePolicy::Rollback : NonFinitePolicy::Stop;
+
+  Trainer trainer(o.model, o.train, train_set, test_set, device);
+  std::optional<std::string> resumed;
+  if (o.resume == "auto") resumed = trainer.resume_latest();
+  else if (o.resume != "none") {
+    trainer.resume_from(o.resume);
+    resumed = o.resume;
+  }
+  write_run_config(o);
+  const auto log = [&](const std::string& text) {
+    if (o.common.json) print_json({{"event", "message"}, {"text", text}});
+    else std::cerr << text << "\n";
+  };
+  log("training " + o.model.describe() + " on " + train_set.name + " (" + std::to_string(train_set.size()) +
+      " images) on " + device.str() + (resumed ? ", resumed from " + *resumed : ""));
+
+  JobControl control;
+  stop_on_interrupt(control);
+  ProgressBar bar("train", o.train.iterations, std::cerr, show_progress(o.common));
+  std::optional<double> last_heldout;
+  TrainerEvents events;
+  events.on_progress = [&](const TrainProgress& p) {
+    if (p.heldout_loss) last_heldout = p.heldout_loss;
+    if (o.common.json && (p.heldout_loss || p.step % 10 == 0)) print_json(progress_json(p));
+    bar.update(p.step, loss_text(p.loss, last_heldout));
+  };
+  events.on_checkpoint = [&](int64_t step, const std::string& path) {
+    if (o.common.json) print_json({{"event", "checkpoint"}, {"step", step}, {"path", path}});
+  };
+  events.on_message = log;
+  const auto result = trainer.run(events, &control);
+  bar.finish();
+  if (o.common.json) {
+    print_json({{"event", "finished"}, {"step", result.step}, {"completed", result.completed},
+                {"checkpoint", result.last_checkpoint}});
+  } else {
+    std::cerr << (result.completed ? "finished" : "stopped") << " at step " << result.step << "; checkpoint "
+              << result.last_checkpoint << "\n";
+  }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  auto* cmd = app.add_subcommand("train", "Train an NCSN with denoising score matching (resumes automatically)");
+  cmd->add_option("--dataset", o->dataset, "fashion-mnist, mnist, cifar10 or folder")->capture_default_str();
+  cmd->add_option("--data", o->data_path, "Dataset location (not needed for the embedded Fashion-MNIST)");
+  cmd->add_option("--image-size", o->image_size, "Image folders: centre-crop and resize to this size")->capture_default_str();
+  cmd->add_option("-o,--out", o->train.checkpoint_dir, "Run folder for checkpoints")->capture_default_str();
+  cmd->add_option("--config", o->config_file, "JSON config (as saved in a run folder); flags override it");
+  cmd->add_option("--ngf", o->model.ngf, "Network width (reference: 64 for 28x28, 128 for 32x32)")->capture_default_str();
+  cmd->add_option("--levels", o->model.num_classes, "Number of noise levels L")->capture_default_str();
+  cmd->add_option("--sigma-begin", o->model.sigma_begin, "Largest noise level sigma_1")->capture_default_str();
+  cmd->add_option("--sigma-end", o->model.sigma_end, "Smallest noise level sigma_L")->capture_default_str();
+  cmd->add_option("--batch", o->train.batch_size, "Batch size")->capture_default_str();
+  cmd->add_option("--lr", o->train.lr, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--iters", o->train.iterations, "Total iterations (counting those already done)")->capture_default_str();
+  cmd->add_option("--checkpoint-every", o->train.checkpoint_every, "Iterations between checkpoints")->capture_default_str();
+  cmd->add_option("--eval-every", o->train.eval_every, "Iterations between held-out losses (0: never)")->capture_default_str();
+  cmd->add_option("--ema", o->train.ema_rate, "EMA rate of the weights (0: off, e.g. 0.999)")->capture_default_str();
+  cmd->add_option("--flip", o->flip, "Random horizontal flips: auto (CIFAR-10 and folders), on or off")
+      ->check(CLI::IsMember({"auto", "on", "off"}))->capture_default_str();
+  cmd->add_option("--seed", o->train.seed, "Random seed (weights, data order, noise)")->capture_default_str();
+  cmd->add_option("--resume", o->resume, "auto (newest checkpoint in the run folder), none, or a checkpoint file")->capture_default_str();
+  cmd->add_option("--on-nan", o->on_nan, "On a NaN/Inf loss: stop, or rollback to the last checkpoint with half the lr")
+      ->check(CLI::IsMember({"stop", "rollback"}))->capture_default_str();
+  add_common_options(*cmd, o->common);
+  cmd->callback([o, cmd] { run_train(*o, *cmd); });
+}
+
+}  // namespace ncsn::cli

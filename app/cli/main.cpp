@@ -1,0 +1,34 @@
+// ncsn: the NCSN Studio engine on the command line.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
+
+#include "cli_common.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ncsn: train and sample Noise Conditional Score Networks (Song & Ermon, 2019)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("ncsn ") + NCSN_VERSION);
+  ncsn::cli::add_train_command(app);
+  ncsn::cli::add_sample_command(app);
+  ncsn::cli::add_inpaint_command(app);
+  ncsn::cli::add_denoise_command(app);
+  ncsn::cli::add_toy_command(app);
+  ncsn::cli::add_import_command(app);
+  ncsn::cli::add_info_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const c10::Error& e) {
+    // LibTorch errors carry a backtrace; the first line is what a user can act on.
+    const std::string what = e.what_without_backtrace();
+    std::cerr << "ncsn: error: " << what.substr(0, what.find('\n')) << std::endl;
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "ncsn: error: " << e.what() << std::endl;
+    return 1;
+  }
+  return ncsn::cli::interrupted() ? 130 : 0;
+}

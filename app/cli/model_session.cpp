@@ -1,0 +1,43 @@
+#include "model_session.hpp"
+
+#include "ncsn/noise_schedule.hpp"
+
+namespace ncsn::cli {
+namespace {
+
+AnnealedLangevinSampler make_sampler(LoadedModel& loaded, torch::Device device) {
+  const auto& c = loaded.meta.model;
+  auto model = loaded.model;
+  auto score = [model](const torch::Tensor& x, const torch::Tensor& labels) mutable { return model->forward(x, labels); };
+  return AnnealedLangevinSampler(score, geometric_sigmas(c.sigma_begin, c.sigma_end, c.num_classes).to(device));
+}
+
+}  // namespace
+
+ModelSession ModelSession::open(const std::string& path, torch::Device device) {
+  auto loaded = load_model(path, device);
+  auto sampler = make_sampler(loaded, device);
+  return ModelSession{std::move(loaded), path, device, std::move(sampler)};
+}
+
+std::vector<int64_t> ModelSession::image_shape() const {
+  const auto& c = loaded.meta.model;
+  return {c.channels, c.image_size, c.image_size};
+}
+
+PngText provenance(const ModelSession& session, const LangevinSettings& settings, const std::string& sampler_name,
+                   const nlohmann::json& extra) {
+  nlohmann::json j = {{"sampler", sampler_name},
+                      {"seed", settings.seed},
+                      {"eps", settings.step_lr},
+                      {"steps_per_level", settings.steps_per_level},
+                      {"denoise_last", settings.denoise_last},
+                      {"step_convention", "reference: x + a*s + sqrt(2a)*z, a_i = eps*sigma_i^2/sigma_L^2"},
+                      {"model", session.loaded.meta.model},
+                      {"checkpoint", session.path},
+                      {"checkpoint_step", session.loaded.meta.step}};
+  j.update(extra);
+  return {{"Software", std::string("NCSN Studio ") + NCSN_VERSION}, {"ncsn:settings", j.dump()}};
+}
+
+}  // namespace ncsn::cli

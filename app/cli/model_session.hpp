@@ -1,0 +1,27 @@
+#pragma once
+// A loaded model ready to sample: the network, its noise levels and a score function.
+#include <string>
+
+#include <torch/types.h>
+
+#include "ncsn/annealed_langevin_sampler.hpp"
+#include "ncsn/checkpoint.hpp"
+#include "ncsn/imageio/png_io.hpp"
+
+namespace ncsn::cli {
+
+struct ModelSession {
+  LoadedModel loaded;
+  std::string path;
+  torch::Device device = torch::kCPU;
+  AnnealedLangevinSampler sampler;
+
+  static ModelSession open(const std::string& path, torch::Device device);
+  std::vector<int64_t> image_shape() const;
+};
+
+// The settings that made an output, stored in its PNG text chunks so it can be reproduced.
+PngText provenance(const ModelSession& session, const LangevinSettings& settings, const std::string& sampler_name,
+                   const nlohmann::json& extra = nlohmann::json::object());
+
+}  // namespace ncsn::cli
