@@ -42,8 +42,11 @@ nlohmann::json progress_json(const TrainProgress& p) {
   return j;
 }
 
-// A JSON config file (as written into every run folder) supplies defaults; flags override it.
+// A JSON config file supplies defaults and flags override it. Resuming a run folder reads the
+// config.json saved there, so `ncsn train --out DIR` continues the same model.
 void apply_config_file(TrainOptions& o, const CLI::App& cmd) {
+  const auto saved = std::filesystem::path(o.train.checkpoint_dir) / "config.json";
+  if (o.config_file.empty() && o.resume == "auto" && std::filesystem::exists(saved)) o.config_file = saved.string();
   if (o.config_file.empty()) return;
   std::ifstream in(o.config_file);
   if (!in) throw DataError("cannot read config file " + o.config_file);
@@ -70,7 +73,9 @@ void apply_config_file(TrainOptions& o, const CLI::App& cmd) {
   if (given("--eval-every")) o.train.eval_every = train.eval_every;
   if (given("--ema")) o.train.ema_rate = train.ema_rate;
   if (given("--seed")) o.train.seed = train.seed;
-  if (given("--out")) o.train.checkpoint_dir = train.checkpoint_dir;
+  o.train.checkpoint_dir = train.checkpoint_dir;  // the run folder is where we are, even if it moved
+  if (j.contains("dataset") && !given("--dataset")) o.dataset = j["dataset"].get<std::string>();
+  if (j.contains("data") && !given("--data")) o.data_path = j["data"].get<std::string>();
 }
 
 void write_run_config(const TrainOptions& o) {
