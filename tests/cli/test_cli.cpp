@@ -1,0 +1,169 @@
+// End-to-end: the `ncsn` executable on small data the test writes itself.
+#include <QtTest/QtTest>
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include "ncsn/checkpoint.hpp"
+#include "ncsn/imageio/png_io.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+struct Run {
+  int code = -1;
+  QString out, err;
+};
+
+Run ncsn_cli(const QStringList& args) {
+  QProcess p;
+  p.start(QStringLiteral(NCSN_CLI_PATH), args);
+  if (!p.waitForFinished(300000)) p.kill();
+  return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+}
+
+QJsonObject last_json_line(const QString& out) {
+  const auto lines = out.trimmed().split('\n');
+  return QJsonDocument::fromJson(lines.last().toUtf8()).object();
+}
+
+// An MNIST-layout folder of 12x12 images: two classes of simple bar patterns.
+void write_idx_folder(const QString& dir, int train_n, int test_n) {
+  auto write_split = [&](const QString& prefix, int n) {
+    std::string images, labels;
+    auto be32 = [](std::string& s, uint32_t v) {
+      for (int k = 3; k >= 0; --k) s.push_back(static_cast<char>((v >> (8 * k)) & 0xff));
+    };
+    be32(images, 0x803), be32(images, n), be32(images, 12), be32(images, 12);
+    be32(labels, 0x801), be32(labels, n);
+    for (int i = 0; i < n; ++i) {
+      for (int y = 0; y < 12; ++y)
+        for (int x = 0; x < 12; ++x) images.push_back(static_cast<char>(((i % 2 ? x : y) / 3 % 2) ? 230 : 20));
+      labels.push_back(static_cast<char>(i % 2));
+    }
+    ncsn::test::write_bytes(ncsn::test::str(dir + "/" + prefix + "-images-idx3-ubyte"), images);
+    ncsn::test::write_bytes(ncsn::test::str(dir + "/" + prefix + "-labels-idx1-ubyte"), labels);
+  };
+  write_split("train", train_n);
+  write_split("t10k", test_n);
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString run_dir_, data_dir_;
+
+  QStringList tiny_train(int iters) const {
+    return {"train", "--dataset", "mnist", "--data", data_dir_, "--out", run_dir_, "--ngf", "4", "--batch", "8",
+            "--iters", QString::number(iters), "--checkpoint-every", "3", "--eval-every", "3", "--json", "--threads", "1"};
+  }
+  QString checkpoint(int step) const { return run_dir_ + "/checkpoint_" + QString::number(step) + ".ncsn"; }
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    data_dir_ = dir_.filePath("idx");
+    run_dir_ = dir_.filePath("run");
+    QVERIFY(QDir().mkpath(data_dir_));
+    write_idx_folder(data_dir_, 32, 8);
+  }
+
+  void infoDescribesTheMachine() {
+    auto r = ncsn_cli({"info", "--json"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(last_json_line(r.out).contains("cuda_available"));
+  }
+
+  void toyReportsTheModeWeights() {
+    auto r = ncsn_cli({"toy", "--json", "--seed", "1"});
+    QCOMPARE(r.code, 0);
+    const auto j = last_json_line(r.out);
+    QVERIFY(std::abs(j["annealed_langevin"].toDouble() - 0.8) <= 0.03);
+    QVERIFY(std::abs(j["langevin"].toDouble() - 0.8) > 0.1);
+  }
+
+  void trainWritesCheckpointsAndResumes() {
+    auto first = ncsn_cli(tiny_train(6));
+    QVERIFY2(first.code == 0, qPrintable(first.err + first.out));
+    QVERIFY(QFile::exists(checkpoint(3)));
+    QVERIFY(QFile::exists(checkpoint(6)));
+    QVERIFY(QFile::exists(run_dir_ + "/config.json"));
+    QCOMPARE(last_json_line(first.out)["step"].toInt(), 6);
+
+    // The same command with more iterations continues from step 6 with the saved config.
+    auto second = ncsn_cli({"train", "--out", run_dir_, "--iters", "9", "--json", "--threads", "1"});
+    QVERIFY2(second.code == 0, qPrintable(second.err + second.out));
+    QVERIFY(second.out.contains("resumed from"));
+    QVERIFY(!second.out.contains("\"step\":1,"));
+    QCOMPARE(last_json_line(second.out)["step"].toInt(), 9);
+    QCOMPARE(ncsn::read_checkpoint_meta(ncsn::test::str(checkpoint(9))).model.ngf, int64_t{4});
+  }
+
+  void sampleWritesAGridWithItsSettings() {
+    const QString out = dir_.filePath("grid.png"), strip = dir_.filePath("strip.png");
+    auto r = ncsn_cli({"sample", "-c", checkpoint(9), "-n", "6", "--columns", "3", "-T", "2", "--seed", "42", "--out", out,
+                       "--filmstrip", strip, "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto text = ncsn::read_png_text(ncsn::test::str(out));
+    QVERIFY(text.count("ncsn:settings"));
+    const auto settings = QJsonDocument::fromJson(QByteArray::fromStdString(text.at("ncsn:settings"))).object();
+    QCOMPARE(settings["seed"].toInt(), 42);
+    QCOMPARE(settings["steps_per_level"].toInt(), 2);
+    QVERIFY(QFile::exists(strip));
+    // 2 rows of 12x12 tiles with 2px padding.
+    QCOMPARE(QImage(out).size(), QSize(3 * 14 + 2, 2 * 14 + 2));
+  }
+
+  void inpaintKeepsTheKnownHalf() {
+    auto image = torch::zeros({12, 12, 1}, torch::kUInt8);
+    image.narrow(1, 0, 6).fill_(200);
+    auto mask = torch::zeros({12, 12, 1}, torch::kUInt8);
+    mask.narrow(1, 0, 6).fill_(255);
+    const QString img = dir_.filePath("img.png"), msk = dir_.filePath("mask.png"), out = dir_.filePath("inpainted.png");
+    ncsn::write_png(ncsn::test::str(img), image);
+    ncsn::write_png(ncsn::test::str(msk), mask);
+    auto r = ncsn_cli({"inpaint", "-c", checkpoint(9), "--image", img, "--mask", msk, "-k", "2", "-T", "2", "--out", out});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QImage row(out);
+    QCOMPARE(row.width(), 4 * 14 + 2);  // masked | 2 candidates | original
+    // The known left half of each candidate equals the input exactly.
+    for (int c = 1; c <= 2; ++c)
+      for (int y = 0; y < 12; ++y)
+        for (int x = 0; x < 6; ++x) QCOMPARE(qGray(row.pixel(2 + c * 14 + x, 2 + y)), 200);
+  }
+
+  void badInputGivesOneLineErrorsAndKeepsFiles() {
+    const QString out = dir_.filePath("keep.png");
+    ncsn::test::write_bytes(ncsn::test::str(out), "precious");
+    const QString garbage = dir_.filePath("garbage.ncsn");
+    ncsn::test::write_bytes(ncsn::test::str(garbage), "not a checkpoint at all");
+    const QString big_mask = dir_.filePath("big-mask.png");
+    ncsn::write_png(ncsn::test::str(big_mask), torch::zeros({20, 20, 1}, torch::kUInt8));
+    const QList<QStringList> cases = {
+        {"sample", "-c", dir_.filePath("missing.ncsn"), "--out", out},
+        {"sample", "-c", garbage, "--out", out},
+        {"sample", "-c", dir_.path(), "--out", out},
+        {"sample", "--out", out},
+        {"sample", "-c", checkpoint(9), "--device", "cuda", "--out", out},
+        {"inpaint", "-c", checkpoint(9), "--image", dir_.filePath("img.png"), "--mask", big_mask, "--out", out},
+        {"train", "--dataset", "mnist", "--data", dir_.filePath("nowhere"), "--out", dir_.filePath("run2")},
+        {"train", "--dataset", "cifar10", "--data", data_dir_, "--out", dir_.filePath("run3")},
+        {"train", "--dataset", "nonsense"},
+    };
+    for (const auto& args : cases) {
+      auto r = ncsn_cli(args);
+      QVERIFY2(r.code != 0, qPrintable(args.join(' ')));
+      QVERIFY2(r.err.startsWith("ncsn: error: ") || r.err.contains("--"), qPrintable(r.err));
+      QVERIFY2(r.err.trimmed().count('\n') == 0, qPrintable(r.err));
+    }
+    QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(out)), std::string("precious"));
+    QVERIFY(!QFile::exists(dir_.filePath("run2/config.json")));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestCli)
+#include "test_cli.moc"
