@@ -11,8 +11,8 @@
 namespace ncsn {
 
 struct BrushShape {
-  double diameter = 3;   // in image pixels
-  double hardness = 1;   // 1: hard disc; 0: coverage falls linearly from the centre to the rim
+  double diameter = 3;  // in image pixels
+  double hardness = 1;  // 1: hard disc; 0: coverage falls linearly from the centre to the rim
 };
 
 class BrushStroke {

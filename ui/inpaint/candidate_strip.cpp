@@ -23,6 +23,14 @@ CandidateStrip::CandidateStrip(QWidget* parent) : QListWidget(parent) {
   setSelectionMode(QAbstractItemView::SingleSelection);
   setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
   setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  fitHeightTo(QSize(1, 1) * thumbnailSide());
+}
+
+int CandidateStrip::thumbnailSide() const { return fontMetrics().height() * 5; }
+
+void CandidateStrip::fitHeightTo(QSize icon) {
+  setIconSize(icon);
+  setFixedHeight(icon.height() + fontMetrics().height() * 2 + horizontalScrollBar()->sizeHint().height());
 }
 
 void CandidateStrip::setCandidates(const QList<QImage>& candidates) {
@@ -30,12 +38,11 @@ void CandidateStrip::setCandidates(const QList<QImage>& candidates) {
   candidates_ = candidates;
   clear();
   if (candidates.isEmpty()) return;
-  const QSize icon = thumbnailSize(candidates.first().size(), fontMetrics().height() * 5);
-  setIconSize(icon);
-  setFixedHeight(icon.height() + fontMetrics().height() * 2 + horizontalScrollBar()->sizeHint().height());
+  const QSize icon = thumbnailSize(candidates.first().size(), thumbnailSide());
+  fitHeightTo(icon);
   for (int i = 0; i < candidates.size(); ++i) {
-    const QPixmap pixmap = QPixmap::fromImage(candidates[i].scaled(icon, Qt::IgnoreAspectRatio, Qt::FastTransformation));
-    addItem(new QListWidgetItem(QIcon(pixmap), QString::number(i + 1)));
+    const QImage thumbnail = candidates[i].scaled(icon, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+    addItem(new QListWidgetItem(QIcon(QPixmap::fromImage(thumbnail)), QString::number(i + 1)));
   }
   setCurrentRow(kept);
 }

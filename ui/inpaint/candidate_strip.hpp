@@ -21,6 +21,9 @@ class CandidateStrip : public QListWidget {
   QImage keptCandidate() const;
 
  private:
+  int thumbnailSide() const;
+  void fitHeightTo(QSize icon);  // one row of thumbnails with their captions, no more
+
   QList<QImage> candidates_;
 };
 

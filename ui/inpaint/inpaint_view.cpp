@@ -73,17 +73,20 @@ InpaintView::InpaintView(QWidget* parent)
 }
 
 QAction* InpaintView::makeAction(QToolBar* bar, const QString& text, const QKeySequence& shortcut) {
-  auto* action = bar->addAction(text);
+  auto* action = new QAction(text, this);
+  if (bar) bar->addAction(action);
   action->setShortcut(shortcut);
   action->setShortcutContext(Qt::WidgetWithChildrenShortcut);  // B or [ must not fire on other pages
-  if (!shortcut.isEmpty()) action->setToolTip(QStringLiteral("%1 (%2)").arg(text, shortcut.toString(QKeySequence::NativeText)));
+  if (!shortcut.isEmpty())
+    action->setToolTip(QStringLiteral("%1 (%2)").arg(text, shortcut.toString(QKeySequence::NativeText)));
   QWidget::addAction(action);  // the shortcut works even when the tool bar overflows
   return action;
 }
 
 QToolBar* InpaintView::createToolBar() {
   auto* bar = new QToolBar(tr("Inpainting"), this);
-  connect(makeAction(bar, tr("Open image…"), QKeySequence::Open), &QAction::triggered, this, &InpaintView::openImageFile);
+  connect(makeAction(bar, tr("Open image…"), QKeySequence::Open), &QAction::triggered, this,
+          &InpaintView::openImageFile);
   auto* dataset = makeAction(bar, tr("From dataset"), {});
   auto* datasetMenu = new QMenu(this);
   connect(datasetMenu->addAction(tr("Random image")), &QAction::triggered, this,
@@ -102,8 +105,8 @@ QToolBar* InpaintView::createToolBar() {
   connect(makeAction(bar, tr("Feather…"), {}), &QAction::triggered, this, &InpaintView::featherEdges);
   bar->addSeparator();
   connect(makeAction(bar, tr("Load mask…"), {}), &QAction::triggered, this, &InpaintView::loadMaskFile);
-  connect(makeAction(bar, tr("Save mask…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)), &QAction::triggered,
-          this, &InpaintView::saveMaskFile);
+  connect(makeAction(bar, tr("Save mask…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)), &QAction::triggered, this,
+          &InpaintView::saveMaskFile);
   bar->addSeparator();
   undoAction_ = editor_->undoStack()->createUndoAction(this);
   redoAction_ = editor_->undoStack()->createRedoAction(this);
@@ -120,33 +123,32 @@ QToolBar* InpaintView::createToolBar() {
 
 void InpaintView::addToolActions(QToolBar* bar) {
   auto* group = new QActionGroup(this);
-  const std::pair<MaskTool, std::pair<QString, Qt::Key>> tools[] = {
-      {MaskTool::Brush, {tr("Brush"), Qt::Key_B}},
-      {MaskTool::Eraser, {tr("Eraser"), Qt::Key_E}},
-      {MaskTool::Rectangle, {tr("Rectangle"), Qt::Key_R}},
-      {MaskTool::Fill, {tr("Fill"), Qt::Key_F}}};
+  const std::pair<MaskTool, std::pair<QString, Qt::Key>> tools[] = {{MaskTool::Brush, {tr("Brush"), Qt::Key_B}},
+                                                                    {MaskTool::Eraser, {tr("Eraser"), Qt::Key_E}},
+                                                                    {MaskTool::Rectangle, {tr("Rectangle"), Qt::Key_R}},
+                                                                    {MaskTool::Fill, {tr("Fill"), Qt::Key_F}}};
   for (const auto& [tool, label] : tools) {
     auto* action = makeAction(bar, label.first, QKeySequence(label.second));
     action->setCheckable(true);
     action->setChecked(editor_->tool() == tool);
     group->addAction(action);
     connect(action, &QAction::triggered, editor_, [this, tool = tool] { editor_->setTool(tool); });
-    connect(editor_, &MaskEditor::toolChanged, action, [action, tool = tool](MaskTool now) { action->setChecked(now == tool); });
+    connect(editor_, &MaskEditor::toolChanged, action,
+            [action, tool = tool](MaskTool now) { action->setChecked(now == tool); });
   }
-  connect(makeAction(bar, tr("Smaller"), QKeySequence(Qt::Key_BracketLeft)), &QAction::triggered, editor_,
+  // Brush size keys only: the size box beside the editor is their visible counterpart.
+  connect(makeAction(nullptr, tr("Smaller brush"), QKeySequence(Qt::Key_BracketLeft)), &QAction::triggered, editor_,
           [this] { editor_->setBrushSize(editor_->brushSize() - 1); });
-  connect(makeAction(bar, tr("Larger"), QKeySequence(Qt::Key_BracketRight)), &QAction::triggered, editor_,
+  connect(makeAction(nullptr, tr("Larger brush"), QKeySequence(Qt::Key_BracketRight)), &QAction::triggered, editor_,
           [this] { editor_->setBrushSize(editor_->brushSize() + 1); });
 }
 
 void InpaintView::addPresetMenu(QToolBar* bar) {
   auto* menu = new QMenu(this);
-  const std::pair<QString, MaskPreset> presets[] = {{tr("Left half"), MaskPreset::LeftHalf},
-                                                    {tr("Right half"), MaskPreset::RightHalf},
-                                                    {tr("Top half"), MaskPreset::TopHalf},
-                                                    {tr("Bottom half"), MaskPreset::BottomHalf},
-                                                    {tr("Centre square"), MaskPreset::CentreSquare},
-                                                    {tr("Random pixels…"), MaskPreset::RandomPixels}};
+  const std::pair<QString, MaskPreset> presets[] = {
+      {tr("Left half"), MaskPreset::LeftHalf},         {tr("Right half"), MaskPreset::RightHalf},
+      {tr("Top half"), MaskPreset::TopHalf},           {tr("Bottom half"), MaskPreset::BottomHalf},
+      {tr("Centre square"), MaskPreset::CentreSquare}, {tr("Random pixels…"), MaskPreset::RandomPixels}};
   for (const auto& [label, preset] : presets)
     connect(menu->addAction(label), &QAction::triggered, this, [this, preset = preset] { applyPreset(preset); });
   auto* button = new QToolButton(bar);
@@ -179,10 +181,14 @@ QWidget* InpaintView::createBrushControls() {
   // Both directions: the editor clamps and ignores unchanged values, so there is no loop.
   connect(brushSize_, &QSpinBox::valueChanged, editor_, &MaskEditor::setBrushSize);
   connect(editor_, &MaskEditor::brushSizeChanged, brushSize_, &QSpinBox::setValue);
-  connect(hardness_, &QSpinBox::valueChanged, editor_, [this](int percent) { editor_->setBrushHardness(percent / 100.0); });
-  connect(editor_, &MaskEditor::brushHardnessChanged, hardness_, [this](double h) { hardness_->setValue(qRound(h * 100)); });
-  connect(opacity_, &QSlider::valueChanged, editor_, [this](int percent) { editor_->setOverlayOpacity(percent / 100.0); });
-  connect(editor_, &MaskEditor::overlayOpacityChanged, opacity_, [this](double o) { opacity_->setValue(qRound(o * 100)); });
+  connect(hardness_, &QSpinBox::valueChanged, editor_,
+          [this](int percent) { editor_->setBrushHardness(percent / 100.0); });
+  connect(editor_, &MaskEditor::brushHardnessChanged, hardness_,
+          [this](double h) { hardness_->setValue(qRound(h * 100)); });
+  connect(opacity_, &QSlider::valueChanged, editor_,
+          [this](int percent) { editor_->setOverlayOpacity(percent / 100.0); });
+  connect(editor_, &MaskEditor::overlayOpacityChanged, opacity_,
+          [this](double o) { opacity_->setValue(qRound(o * 100)); });
   return box;
 }
 
@@ -313,15 +319,16 @@ void InpaintView::chooseDatasetImage() {
 
 void InpaintView::featherEdges() {
   bool ok = false;
-  const int radius = QInputDialog::getInt(this, tr("Feather mask edges"), tr("Radius in image pixels:"), 2, 1, 32, 1, &ok);
+  const int radius =
+      QInputDialog::getInt(this, tr("Feather mask edges"), tr("Radius in image pixels:"), 2, 1, 32, 1, &ok);
   if (ok) editor_->featherEdges(radius);
 }
 
 void InpaintView::applyPreset(MaskPreset preset) {
   if (preset != MaskPreset::RandomPixels) return editor_->applyPreset(preset);
   bool ok = false;
-  const double fraction = QInputDialog::getDouble(this, tr("Random pixels"), tr("Fraction of pixels to regenerate:"),
-                                                  0.5, 0, 1, 2, &ok);
+  const double fraction =
+      QInputDialog::getDouble(this, tr("Random pixels"), tr("Fraction of pixels to regenerate:"), 0.5, 0, 1, 2, &ok);
   if (ok) editor_->applyPreset(preset, fraction, settings().seed);  // the seed box makes it reproducible
 }
 
@@ -331,13 +338,14 @@ void InpaintView::loadMaskFile() {
 }
 
 void InpaintView::saveMaskFile() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save mask"), QStringLiteral("mask.png"), tr("PNG (*.png)"));
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Save mask"), QStringLiteral("mask.png"), tr("PNG (*.png)"));
   if (!path.isEmpty() && editor_->saveMask(path)) showStatus(tr("Saved mask %1.").arg(path));
 }
 
 void InpaintView::exportRowFile() {
-  const QString path =
-      QFileDialog::getSaveFileName(this, tr("Export inpainting row"), QStringLiteral("inpainting.png"), tr("PNG (*.png)"));
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export inpainting row"), QStringLiteral("inpainting.png"),
+                                                    tr("PNG (*.png)"));
   if (!path.isEmpty()) exportRow(path);
 }
 

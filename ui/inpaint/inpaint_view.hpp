@@ -67,6 +67,7 @@ class InpaintView : public QWidget {
   QToolBar* createToolBar();
   QWidget* createBrushControls();
   QWidget* createRunControls();
+  // An action whose shortcut works while focus is in this view; shown on `bar` unless null.
   QAction* makeAction(QToolBar* bar, const QString& text, const QKeySequence& shortcut);
   void addToolActions(QToolBar* bar);
   void addPresetMenu(QToolBar* bar);

@@ -53,7 +53,10 @@ QPoint MaskEditor::pixelAt(QPointF widgetPoint) const {
 bool MaskEditor::replaceMask(const QImage& mask, const QString& undoText) {
   if (mask.size() != image_.size()) {
     emit errorOccurred(tr("The mask is %1×%2 pixels but the image is %3×%4; the mask was not changed.")
-                           .arg(mask.width()).arg(mask.height()).arg(image_.width()).arg(image_.height()));
+                           .arg(mask.width())
+                           .arg(mask.height())
+                           .arg(image_.width())
+                           .arg(image_.height()));
     return false;
   }
   document_.commit(mask.convertToFormat(QImage::Format_Grayscale8), undoText);
@@ -117,15 +120,15 @@ void MaskEditor::setOverlayOpacity(double opacity) {
 
 void MaskEditor::invertMask() { document_.commit(invertedMask(mask()), tr("Invert mask")); }
 
-void MaskEditor::clearMask() { document_.commit(maskWithRectFilled(mask(), mask().rect(), kKnownValue), tr("Clear mask")); }
+void MaskEditor::clearMask() {
+  document_.commit(maskWithRectFilled(mask(), mask().rect(), kKnownValue), tr("Clear mask"));
+}
 
 void MaskEditor::applyPreset(MaskPreset preset, double fraction, quint64 seed) {
   document_.commit(makePresetMask(image_.size(), preset, fraction, seed), tr("Mask preset"));
 }
 
-void MaskEditor::featherEdges(int radius) {
-  document_.commit(featheredMask(mask(), radius), tr("Feather mask edges"));
-}
+void MaskEditor::featherEdges(int radius) { document_.commit(featheredMask(mask(), radius), tr("Feather mask edges")); }
 
 QRect MaskEditor::viewArea() const {
   const int m = widgetMargin(this);
@@ -162,7 +165,11 @@ uchar MaskEditor::valueFor(Qt::MouseButton button) const {
 
 QRect MaskEditor::rectangleSelection() const {
   if (!rectangleStart_ || !rectangleEnd_) return {};
-  return QRect(*rectangleStart_, *rectangleEnd_).normalized().intersected(image_.rect());
+  // Both corner pixels are inside; QRect::normalized() would drop one row and column when dragged backwards.
+  const QPoint a = *rectangleStart_, b = *rectangleEnd_;
+  return QRect(QPoint(std::min(a.x(), b.x()), std::min(a.y(), b.y())),
+               QPoint(std::max(a.x(), b.x()), std::max(a.y(), b.y())))
+      .intersected(image_.rect());
 }
 
 void MaskEditor::mousePressEvent(QMouseEvent* event) {
@@ -214,7 +221,8 @@ void MaskEditor::mouseReleaseEvent(QMouseEvent* event) {
   if (event->button() == Qt::MiddleButton) {
     panFrom_.reset();
   } else if (stroke_) {
-    document_.commit(stroke_->maskBefore(), stroke_->mask(), tool_ == MaskTool::Eraser ? tr("Eraser stroke") : tr("Brush stroke"));
+    document_.commit(stroke_->maskBefore(), stroke_->mask(),
+                     tool_ == MaskTool::Eraser ? tr("Eraser stroke") : tr("Brush stroke"));
     stroke_.reset();
   } else if (rectangleStart_) {
     rectangleEnd_ = pixelAt(event->position());

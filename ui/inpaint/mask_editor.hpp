@@ -102,7 +102,7 @@ class MaskEditor : public QWidget {
   double overlayOpacity_ = 0.55;
 
   double scale_ = 1;
-  QPointF origin_;        // widget position of the image's top-left corner
+  QPointF origin_;         // widget position of the image's top-left corner
   bool followFit_ = true;  // refit on resize until the user zooms or pans
 
   std::optional<BrushStroke> stroke_;

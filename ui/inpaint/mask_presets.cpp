@@ -40,15 +40,20 @@ QImage randomPixelsMask(QSize size, double fraction, quint64 seed) {
 QImage makePresetMask(QSize size, MaskPreset preset, double fraction, quint64 seed) {
   const int w = size.width(), h = size.height();
   switch (preset) {
-    case MaskPreset::LeftHalf: return maskWithRegeneratedRect(size, QRect(0, 0, w / 2, h));
-    case MaskPreset::RightHalf: return maskWithRegeneratedRect(size, QRect(w - w / 2, 0, w / 2, h));
-    case MaskPreset::TopHalf: return maskWithRegeneratedRect(size, QRect(0, 0, w, h / 2));
-    case MaskPreset::BottomHalf: return maskWithRegeneratedRect(size, QRect(0, h - h / 2, w, h / 2));
+    case MaskPreset::LeftHalf:
+      return maskWithRegeneratedRect(size, QRect(0, 0, w / 2, h));
+    case MaskPreset::RightHalf:
+      return maskWithRegeneratedRect(size, QRect(w - w / 2, 0, w / 2, h));
+    case MaskPreset::TopHalf:
+      return maskWithRegeneratedRect(size, QRect(0, 0, w, h / 2));
+    case MaskPreset::BottomHalf:
+      return maskWithRegeneratedRect(size, QRect(0, h - h / 2, w, h / 2));
     case MaskPreset::CentreSquare: {
       const int side = std::min(w, h) / 2;
       return maskWithRegeneratedRect(size, QRect((w - side) / 2, (h - side) / 2, side, side));
     }
-    case MaskPreset::RandomPixels: return randomPixelsMask(size, fraction, seed);
+    case MaskPreset::RandomPixels:
+      return randomPixelsMask(size, fraction, seed);
   }
   return {};
 }
