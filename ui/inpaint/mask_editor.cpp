@@ -35,6 +35,9 @@ void MaskEditor::setImage(const QImage& image) {
   const bool newSize = image.size() != image_.size();
   image_ = image;
   if (newSize) {
+    stroke_.reset();  // an edit in progress belongs to the old mask
+    rectangleStart_.reset();
+    rectangleEnd_.reset();
     document_.reset(image.size());
     followFit_ = true;
     fitToView();
