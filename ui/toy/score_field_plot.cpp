@@ -35,11 +35,9 @@ void fillColorMapExtent(QCPColorMap* map, const GridExtent& extent) {
 
 }  // namespace
 
-ScoreFieldPlot::ScoreFieldPlot(const QString& title, QWidget* parent) : QCustomPlot(parent) {
-  setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+ScoreFieldPlot::ScoreFieldPlot(const QString& title, QWidget* parent)
+    : SquarePlot(title, QCPRange(-8, 8), QCPRange(-8, 8), parent) {
   setAntialiasedElements(QCP::aeItems);
-  plotLayout()->insertRow(0);
-  plotLayout()->addElement(0, 0, new QCPTextElement(this, title, QFont(font().family(), -1, QFont::Bold)));
   xAxis->setLabel("x₁");
   yAxis->setLabel("x₂");
 
@@ -51,17 +49,6 @@ ScoreFieldPlot::ScoreFieldPlot(const QString& title, QWidget* parent) : QCustomP
   agreement_->setDataRange(QCPRange(0, 1));
   agreement_->setInterpolate(false);
   agreement_->setVisible(false);
-
-  // Keeps circles round: one unit on x is as long as one on y.
-  connect(this, &QCustomPlot::beforeReplot, this, [this] { yAxis->setScaleRatio(xAxis, 1.0); });
-  connect(this, &QCustomPlot::mouseDoubleClick, this, &ScoreFieldPlot::showWholeField);
-  showWholeField();
-}
-
-void ScoreFieldPlot::showWholeField() {
-  xAxis->setRange(xRange_);
-  yAxis->setRange(yRange_);
-  replot(rpQueuedReplot);
 }
 
 void ScoreFieldPlot::setDensity(const ScalarGrid& density) {
@@ -72,9 +59,7 @@ void ScoreFieldPlot::setDensity(const ScalarGrid& density) {
     for (int column = 0; column < e.columns; ++column)
       density_->data()->setCell(column, row, density.values[e.index(column, row)]);
   density_->rescaleDataRange(true);
-  xRange_ = QCPRange(e.xMin, e.xMax);
-  yRange_ = QCPRange(e.yMin, e.yMax);
-  showWholeField();
+  setRegion(QCPRange(e.xMin, e.xMax), QCPRange(e.yMin, e.yMax));
 }
 
 void ScoreFieldPlot::clearArrows() {

@@ -11,6 +11,7 @@
 #include <qcustomplot.h>
 
 #include "score_field_plot.hpp"
+#include "square_plot.hpp"
 
 namespace {
 
@@ -27,24 +28,13 @@ QString samplerTitle(ToyView::Sampler sampler) {
   return {};
 }
 
-QCustomPlot* makeSamplePlot(QWidget* parent, const QString& title, QCPTextElement** titleElement) {
-  auto* plot = new QCustomPlot(parent);
-  plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-  plot->plotLayout()->insertRow(0);
-  *titleElement = new QCPTextElement(plot, title, QFont(plot->font().family(), -1, QFont::Bold));
-  plot->plotLayout()->addElement(0, 0, *titleElement);
+SquarePlot* makeSamplePlot(QWidget* parent, const QString& title) {
+  const QCPRange region(-kSampleViewHalfWidth, kSampleViewHalfWidth);
+  auto* plot = new SquarePlot(title, region, region, parent);
   QCPGraph* samples = plot->addGraph();
   samples->setLineStyle(QCPGraph::lsNone);
   samples->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, kSampleColor, kSampleColor, 3));
   samples->setAdaptiveSampling(false);  // a scatter of independent points, not a curve
-  auto showAll = [plot] {
-    plot->xAxis->setRange(-kSampleViewHalfWidth, kSampleViewHalfWidth);
-    plot->yAxis->setRange(-kSampleViewHalfWidth, kSampleViewHalfWidth);
-    plot->replot(QCustomPlot::rpQueuedReplot);
-  };
-  QObject::connect(plot, &QCustomPlot::beforeReplot, plot, [plot] { plot->yAxis->setScaleRatio(plot->xAxis, 1.0); });
-  QObject::connect(plot, &QCustomPlot::mouseDoubleClick, plot, showAll);
-  showAll();
   return plot;
 }
 
@@ -84,7 +74,7 @@ QWidget* ToyView::buildSamplePanels() {
   layout->setContentsMargins(0, 0, 0, 0);
   for (Sampler sampler : {Sampler::Exact, Sampler::Langevin, Sampler::AnnealedLangevin}) {
     const int i = int(sampler);
-    samplePlots_[i] = makeSamplePlot(panel, samplerTitle(sampler), &sampleTitles_[i]);
+    samplePlots_[i] = makeSamplePlot(panel, samplerTitle(sampler));
     layout->addWidget(samplePlots_[i]);
   }
   samplePlots_[0]->setObjectName("exactSamplesPlot");
@@ -174,7 +164,7 @@ void ToyView::setSamples(Sampler sampler, const QVector<QPointF>& samples, doubl
     ys.append(p.y());
   }
   samplePlots_[i]->graph(0)->setData(xs, ys);
-  sampleTitles_[i]->setText(tr("%1\nweight of the (5, 5) mode: %2 (true 0.80)")
+  samplePlots_[i]->titleElement()->setText(tr("%1\nweight of the (5, 5) mode: %2 (true 0.80)")
                                 .arg(samplerTitle(sampler))
                                 .arg(modeWeight, 0, 'f', 2));
   samplePlots_[i]->replot(QCustomPlot::rpQueuedReplot);

@@ -13,13 +13,12 @@
 #include "grid2d.hpp"
 #include "score_field_agreement.hpp"
 
-class QCPTextElement;
-class QCustomPlot;
 class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class ScoreFieldPlot;
+class SquarePlot;
 
 class ToyView : public QWidget {
   Q_OBJECT
@@ -60,8 +59,7 @@ class ToyView : public QWidget {
   ScoreFieldPlot* truePlot_;
   ScoreFieldPlot* learnedPlot_;
   QLabel* agreementLabel_;
-  std::array<QCustomPlot*, 3> samplePlots_{};
-  std::array<QCPTextElement*, 3> sampleTitles_{};
+  std::array<SquarePlot*, 3> samplePlots_{};
   QSpinBox* trainIterations_;
   QPushButton* trainButton_;
   QProgressBar* trainProgress_;

@@ -43,7 +43,7 @@ QCPGraph* addLineGraph(QCustomPlot* plot, const QString& name, const QColor& col
 
 QCPGraph* addLineWithDotsGraph(QCustomPlot* plot, const QString& name, const QColor& color) {
   QCPGraph* graph = addLineGraph(plot, name, color, 1.5);
-  graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 6));
+  graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 4));
   return graph;
 }
 
