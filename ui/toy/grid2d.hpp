@@ -2,6 +2,7 @@
 // Values sampled on a regular grid over a rectangle of the plane: the toy view's density
 // (scalars) and score fields (2-D vectors). Cells are stored row by row, row 0 at yMin and
 // column 0 at xMin; each value belongs to its cell's centre.
+#include <QMetaType>
 #include <QPointF>
 #include <QVector>
 
@@ -34,3 +35,7 @@ struct VectorGrid {
   QVector<QPointF> vectors;  // extent.cellCount() of them
   bool isValid() const { return extent.isValid() && vectors.size() == extent.cellCount(); }
 };
+
+// Sent across threads by the engine worker through queued connections.
+Q_DECLARE_METATYPE(ScalarGrid)
+Q_DECLARE_METATYPE(VectorGrid)
