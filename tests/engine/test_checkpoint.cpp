@@ -315,17 +315,13 @@ class TestCheckpoint : public QObject {
     train_a_little(model, adam, 2, 500);
     train_a_little(restored, restored_adam, 2, 500);
     QVERIFY(same_weights(*restored, *model));
-    // A fresh optimizer (no moments) takes a different step: the comparison above can fail.
+    // The same weights with a fresh optimizer (no moments) end elsewhere: the comparison above can fail.
     ncsn::NcsnScoreNet fresh(config);
-    torch::optim::Adam fresh_adam(fresh->parameters(), torch::optim::AdamOptions(1e-3));
-    ncsn::load_training_state(file, fresh, fresh_adam, nullptr);
-    ncsn::NcsnScoreNet again(config);
-    torch::optim::Adam again_adam(again->parameters(), torch::optim::AdamOptions(1e-3));
-    ncsn::load_training_state(file, again, again_adam, nullptr);
+    torch::optim::Adam unused(fresh->parameters(), torch::optim::AdamOptions(1e-3));
+    ncsn::load_training_state(file, fresh, unused, nullptr);
     torch::optim::Adam no_moments(fresh->parameters(), torch::optim::AdamOptions(1e-3));
     train_a_little(fresh, no_moments, 2, 500);
-    train_a_little(again, again_adam, 2, 500);
-    QVERIFY(!same_weights(*fresh, *again));
+    QVERIFY(!same_weights(*fresh, *restored));
   }
 
   void withoutOptimizerOrEma() {
