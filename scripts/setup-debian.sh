@@ -10,7 +10,7 @@ packages=(
   libqcustomplot-dev
   libopencv-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
-  zlib1g-dev libpng-dev
+  zlib1g-dev libpng-dev libgif-dev
   dataset-fashion-mnist
   xvfb xauth
 )
