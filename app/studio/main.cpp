@@ -9,22 +9,13 @@
 #include <QTimer>
 
 #include "main_window.hpp"
+#include "page_demo.hpp"
 
 namespace {
 
-struct ScreenshotPlan {
-  QString path;
-  int afterMs = 0;
-  bool sample = false;
-};
-
-void scheduleScreenshot(ncsn::MainWindow& window, const ScreenshotPlan& plan) {
-  if (plan.sample) {
-    QObject::connect(&window, &ncsn::MainWindow::modelReady, &window, [&window] { window.startSampling(); },
-                     Qt::SingleShotConnection);
-  }
-  QTimer::singleShot(plan.afterMs, &window, [&window, plan] {
-    window.grab().save(plan.path);
+void scheduleScreenshot(ncsn::MainWindow& window, const QString& path, int afterMs) {
+  QTimer::singleShot(afterMs, &window, [&window, path] {
+    window.grab().save(path);
     window.close();
   });
 }
@@ -45,18 +36,20 @@ int main(int argc, char** argv) {
   QCommandLineOption page(QStringLiteral("page"), QStringLiteral("Open on this page: sample, inpaint, train or toy"), QStringLiteral("page"));
   QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("Save a picture of the window to this file, then quit"), QStringLiteral("png"));
   QCommandLineOption after(QStringLiteral("after"), QStringLiteral("Milliseconds before the screenshot"), QStringLiteral("ms"), QStringLiteral("3000"));
-  QCommandLineOption sample(QStringLiteral("sample"), QStringLiteral("Start sampling as soon as the model is loaded"));
-  parser.addOptions({page, shot, after, sample});
+  QCommandLineOption run(QStringLiteral("run"), QStringLiteral("Start the page's main job (sample, inpaint a test image, train a small model, toy runs)"));
+  QCommandLineOption runFolder(QStringLiteral("run-folder"), QStringLiteral("Run folder for --run on the train page"), QStringLiteral("dir"),
+                               QDir::temp().filePath(QStringLiteral("ncsn-studio-run")));
+  parser.addOptions({page, shot, after, run, runFolder});
   parser.process(app);
 
   ncsn::MainWindow window;
   window.resize(QGuiApplication::primaryScreen()->availableSize() * 0.85);
   const QStringList pages = {QStringLiteral("sample"), QStringLiteral("inpaint"), QStringLiteral("train"), QStringLiteral("toy")};
-  if (parser.isSet(page)) window.showPage(static_cast<ncsn::MainWindow::Page>(std::max<qsizetype>(0, pages.indexOf(parser.value(page)))));
-  if (parser.isSet(shot)) scheduleScreenshot(window, {parser.value(shot), parser.value(after).toInt(), parser.isSet(sample)});
+  const auto startPage = static_cast<ncsn::MainWindow::Page>(std::max<qsizetype>(0, pages.indexOf(parser.value(page))));
+  if (parser.isSet(page)) window.showPage(startPage);
+  if (parser.isSet(run)) ncsn::startPageDemo(window, startPage, parser.value(runFolder));
+  if (parser.isSet(shot)) scheduleScreenshot(window, parser.value(shot), parser.value(after).toInt());
   window.show();
   for (const QString& file : parser.positionalArguments()) window.openFile(QFileInfo(file).absoluteFilePath());
-  if (parser.isSet(sample) && !parser.isSet(shot))
-    QObject::connect(&window, &ncsn::MainWindow::modelReady, &window, [&window] { window.startSampling(); }, Qt::SingleShotConnection);
   return app.exec();
 }

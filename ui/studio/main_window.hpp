@@ -34,6 +34,7 @@ class MainWindow : public QMainWindow {
   EngineWorker* worker() const { return worker_; }
   SampleView* sampleView() const { return sample_; }
   InpaintView* inpaintView() const { return inpaint_; }
+  TrainSettingsForm* trainForm() const { return trainForm_; }
   QTabWidget* pages() const { return pages_; }
   bool jobRunning() const { return !currentJob_.isEmpty(); }
   void showPage(Page page);

@@ -4,6 +4,8 @@
 #include <QMenu>
 #include <QMessageBox>
 
+#include <cmath>
+
 namespace {
 const QSize kHiddenExportSize(900, 520);
 }
@@ -14,6 +16,7 @@ InteractivePlot::InteractivePlot(const QString& title, QWidget* parent) : QCusto
   setNoAntialiasingOnDrag(true);  // keeps panning fluid on long series
   plotLayout()->insertRow(0);
   plotLayout()->addElement(0, 0, new QCPTextElement(this, title, QFont(font().family(), -1, QFont::Bold)));
+  xAxis->ticker()->setTickCount(4);  // readable labels in the narrow lower panels
   setContextMenuPolicy(Qt::CustomContextMenu);
   connect(this, &QWidget::customContextMenuRequested, this, &InteractivePlot::showContextMenu);
 }
@@ -27,7 +30,12 @@ void InteractivePlot::refresh() {
   if (followingData_) {
     rescaleAxes();
     xAxis->scaleRange(xPadding_);
-    yAxis->scaleRange(yPadding_);
+    // A constant series (the learning rate, mostly) has no height: frame it around its value.
+    const QCPRange y = yAxis->range();
+    if (y.size() <= 1e-9 * std::max(1e-30, std::abs(y.center())))
+      yAxis->setRange(y.center() == 0 ? QCPRange(-1, 1) : QCPRange(y.center() * 0.5, y.center() * 1.5));
+    else
+      yAxis->scaleRange(yPadding_);
   }
   replot(QCustomPlot::rpQueuedReplot);
 }
