@@ -190,6 +190,11 @@ ModelConfig infer_reference_config(const StateDict& state, const ModelConfig* de
   c.channels = begin.size(1);
   c.num_classes = embed.size(0);
   if (!defaults) c.image_size = c.channels == 1 ? 28 : 32;  // the reference's MNIST / CIFAR / CelebA sizes
+  try {
+    c.validate();  // before a network of that size is allocated
+  } catch (const ConfigError& e) {
+    throw DataError("checkpoint " + path + " has NCSN weights of an unusable shape (" + e.what() + ")");
+  }
   return c;
 }
 
@@ -252,7 +257,8 @@ std::vector<std::string> list_checkpoints(const std::string& dir) {
   std::vector<std::pair<int64_t, std::string>> found;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return {};
-  static const std::regex name(R"(checkpoint_(\d+)\.ncsn)");
+  // At most 18 digits, so every listed step fits an int64 (stoll would throw on longer names).
+  static const std::regex name(R"(checkpoint_(\d{1,18})\.ncsn)");
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string file = entry.path().filename().string();
     std::smatch m;

@@ -139,7 +139,10 @@ class Unpickler {
     const std::string record = "data/" + f[2].text;
     if (numel < 0 || !zip_.hasRecord(record)) fail("missing tensor data " + record);
     auto [ptr, bytes] = zip_.getRecord(record);
-    if (bytes != static_cast<size_t>(numel) * c10::elementSize(dtype)) fail("tensor data " + record + " has the wrong size");
+    // Divide rather than multiply: a huge numel must not wrap around to the record's size.
+    const size_t element = c10::elementSize(dtype);
+    if (bytes % element != 0 || bytes / element != static_cast<uint64_t>(numel))
+      fail("tensor data " + record + " has the wrong size");
     auto t = torch::from_blob(ptr.get(), {numel}, dtype).clone();
     storages_.emplace(f[2].text, t);
     return t;
@@ -163,15 +166,22 @@ class Unpickler {
     const auto size = int_tuple(a[2]), stride = int_tuple(a[3]);
     if (size.size() != stride.size()) fail("tensor size and stride differ in rank");
     const int64_t offset = a[1].integer;
-    int64_t last = offset;
-    bool empty = false;
-    for (size_t d = 0; d < size.size(); ++d) {
-      if (size[d] == 0) empty = true;
-      else if (size[d] > (int64_t{1} << 40) || stride[d] > (int64_t{1} << 40)) fail("tensor dimensions are implausible");
-      else last += (size[d] - 1) * stride[d];
-    }
     const auto& st = a[0].tensor;
-    if (offset < 0 || (!empty && last >= st.numel())) fail("tensor extends beyond its storage");
+    // Overflow-checked: the last element's index and the element count must both fit the storage,
+    // so no header can make us read outside it or allocate more than the file holds.
+    int64_t last = offset, numel = 1;
+    bool empty = false, overflow = false;
+    for (size_t d = 0; d < size.size(); ++d) {
+      if (size[d] == 0) {
+        empty = true;
+        continue;
+      }
+      int64_t reach = 0;
+      overflow = overflow || __builtin_mul_overflow(size[d] - 1, stride[d], &reach) ||
+                 __builtin_add_overflow(last, reach, &last) || __builtin_mul_overflow(numel, size[d], &numel);
+    }
+    if (offset < 0 || (!empty && (overflow || last >= st.numel()))) fail("tensor extends beyond its storage");
+    if (!empty && numel > st.numel()) fail("tensor has more elements than its storage (broadcast views are not supported)");
     auto v = make(Kind::Tensor);
     v.tensor = empty ? torch::empty(size, st.options()) : st.as_strided(size, stride, offset).clone();
     return v;
