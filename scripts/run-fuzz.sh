@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (tests/fuzz) with clang, ASan and UBSan in build-asan/fuzz/ and fuzzes
+# each one for a bounded time from its seed corpus. Fails on any crash, hang, leak or
+# out-of-memory. FUZZ_SECONDS per target (default 30); FUZZ_TARGETS to pick some.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-30}
+targets=${FUZZ_TARGETS:-"fuzz_idx fuzz_cifar10 fuzz_checkpoint fuzz_torch_save fuzz_image"}
+source scripts/asan-build.sh
+# shellcheck disable=SC2086
+asan_build $targets
+export OMP_NUM_THREADS=1
+mkdir -p build-asan/fuzz/artifacts build-asan/fuzz/logs
+status=0
+for t in $targets; do
+  # New inputs go to a scratch corpus; the committed seeds stay as they are.
+  work=build-asan/fuzz/corpus/$t
+  mkdir -p "$work"
+  log=build-asan/fuzz/logs/$t.log
+  if build-asan/tests/fuzz/"$t" "$work" tests/fuzz/corpus/"$t" -max_total_time="$seconds" -timeout=5 \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-asan/fuzz/artifacts/"$t"- >"$log" 2>&1; then
+    execs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
+    echo "$t: ok, $execs runs in ${seconds}s, corpus $(ls "$work" | wc -l) inputs"
+  else
+    status=1
+    echo "$t: FAILED (see $log; reproducer in build-asan/fuzz/artifacts/)"
+    grep -m5 -E 'ERROR|SUMMARY|==[0-9]+==' "$log" || tail -20 "$log"
+  fi
+done
+exit $status
