@@ -8,7 +8,7 @@ seconds=${FUZZ_SECONDS:-30}
 targets=${FUZZ_TARGETS:-"fuzz_idx fuzz_cifar10 fuzz_checkpoint fuzz_torch_save fuzz_image"}
 source scripts/asan-build.sh
 # shellcheck disable=SC2086
-asan_build $targets
+asan_build $targets make_checkpoint_seed
 export OMP_NUM_THREADS=1
 mkdir -p build-asan/fuzz/artifacts build-asan/fuzz/logs
 status=0
@@ -16,6 +16,7 @@ for t in $targets; do
   # New inputs go to a scratch corpus; the committed seeds stay as they are.
   work=build-asan/fuzz/corpus/$t
   mkdir -p "$work"
+  [ "$t" = fuzz_checkpoint ] && build-asan/tests/fuzz/make_checkpoint_seed "$work/seed.ncsn"
   log=build-asan/fuzz/logs/$t.log
   if build-asan/tests/fuzz/"$t" "$work" tests/fuzz/corpus/"$t" -max_total_time="$seconds" -timeout=5 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-asan/fuzz/artifacts/"$t"- >"$log" 2>&1; then

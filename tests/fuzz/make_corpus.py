@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the small seed corpora of the fuzz targets (tests/fuzz/corpus/<target>/).
 
-Standard library only. The own-format checkpoint seed needs LibTorch: make it with
-`ncsn train` (see docs/reliability.md); it is committed as corpus/fuzz_checkpoint/tiny.ncsn.
+Standard library only. The own-format checkpoint seed needs LibTorch: scripts/run-fuzz.sh
+writes it with make_checkpoint_seed into the scratch corpus.
 """
 import gzip
 import io

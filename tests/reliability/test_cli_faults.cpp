@@ -4,6 +4,7 @@
 #include <QtTest/QtTest>
 
 #include <QDir>
+#include <QJsonDocument>
 #include <QProcess>
 #include <QTemporaryDir>
 
@@ -66,7 +67,6 @@ class TestCliFaults : public QObject {
   void trainOntoAFullDiskStopsWithOneLineAndKeepsCheckpoints() {
     const auto before1 = ncsn::test::read_bytes(ncsn::test::str(checkpoint(1)));
     const auto before2 = ncsn::test::read_bytes(ncsn::test::str(checkpoint(2)));
-    const auto config = ncsn::test::read_bytes(ncsn::test::str(run_dir_ + "/config.json"));
     QVERIFY(before2.size() > 16384);
     // Room for the small config.json, not for a checkpoint.
     auto r = ncsn_cli({"train", "--out", run_dir_, "--iters", "4", "--json", "--threads", "1"}, 16384);
@@ -78,7 +78,8 @@ class TestCliFaults : public QObject {
     QCOMPARE(temp_files(run_dir_), QStringList());
     QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(checkpoint(1))), before1);
     QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(checkpoint(2))), before2);
-    QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(run_dir_ + "/config.json")), config);
+    // The run config (rewritten with the new --iters before training) is whole.
+    QVERIFY(!QJsonDocument::fromJson(QByteArray::fromStdString(ncsn::test::read_bytes(ncsn::test::str(run_dir_ + "/config.json")))).isNull());
     QCOMPARE(ncsn::list_checkpoints(ncsn::test::str(run_dir_)).front(), ncsn::test::str(checkpoint(2)));
 
     // Room again: the same command resumes from the intact step 2.

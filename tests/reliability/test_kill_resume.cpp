@@ -4,6 +4,7 @@
 #include <QtTest/QtTest>
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -20,6 +21,8 @@
 namespace {
 
 constexpr int kKills = 20;
+enum class Moment { FromExec, IntoTraining, MidWrite };
+constexpr const char* kMomentNames[] = {"from exec", "into training", "mid-write"};
 
 // What one run printed before it ended: the resume message and the checkpoint steps.
 struct RunLog {
@@ -87,9 +90,7 @@ class TestKillResume : public QObject {
     return listed.front();
   }
 
-  int temp_files() const {
-    return QDir(run_dir_).entryList({"*.tmp-*"}, QDir::Files).size();
-  }
+  QStringList temp_files() const { return QDir(run_dir_).entryList({"*.tmp-*"}, QDir::Files); }
 
  private slots:
   void initTestCase() {
@@ -107,15 +108,31 @@ class TestKillResume : public QObject {
     std::string newest;  // before the current run
     int mid_write = 0;
     for (int trial = 0; trial < kKills; ++trial) {
-      const int delay_ms = rng.bounded(100, 2500);  // from exec: covers start-up, resume and training
+      // Three kinds of moment, in turn: any time from exec (start-up, resume, config write),
+      // a random time into training, and the instant a new checkpoint temp file appears (mid-write).
+      const Moment moment = static_cast<Moment>(trial % 3);
+      const int delay_ms = moment == Moment::FromExec ? rng.bounded(0, 2000) : rng.bounded(0, 800);
+      const QStringList old_temps = temp_files();
       QProcess p;
       p.start(QStringLiteral(NCSN_CLI_PATH), train_args(1000000));
       QVERIFY(p.waitForStarted());
-      QTest::qWait(delay_ms);
+      QElapsedTimer clock;
+      clock.start();
+      QByteArray out;
+      qint64 training_at = -1;
+      while (p.state() == QProcess::Running && clock.elapsed() < 30000) {
+        p.waitForReadyRead(1);
+        out += p.readAllStandardOutput();
+        if (training_at < 0 && out.contains("\"text\":\"training ")) training_at = clock.elapsed();
+        if (moment == Moment::FromExec && clock.elapsed() >= delay_ms) break;
+        if (moment == Moment::IntoTraining && training_at >= 0 && clock.elapsed() - training_at >= delay_ms) break;
+        if (moment == Moment::MidWrite && training_at >= 0 && temp_files() != old_temps) break;
+      }
       const bool was_running = p.state() == QProcess::Running;
       p.kill();  // SIGKILL
       QVERIFY(p.waitForFinished(30000));
-      const RunLog log = parse_events(p.readAllStandardOutput());
+      out += p.readAllStandardOutput();
+      const RunLog log = parse_events(out);
       QVERIFY2(was_running, qPrintable("run ended on its own: " + QString::fromUtf8(p.readAllStandardError())));
 
       // Resumed exactly from the newest checkpoint the previous kill left.
@@ -124,8 +141,8 @@ class TestKillResume : public QObject {
         const int expected = newest.empty() ? 1 : static_cast<int>(step_in_name(newest)) + 1;
         QCOMPARE(log.checkpoint_steps.first(), expected);
       }
-      const int temps = temp_files();
-      mid_write += temps > 0 ? 1 : 0;
+      const int temps = static_cast<int>(temp_files().size());
+      mid_write += temp_files() != old_temps ? 1 : 0;
       std::string after;
       try {
         after = check_run_folder();
@@ -135,11 +152,12 @@ class TestKillResume : public QObject {
       // Nothing written before the kill is lost.
       if (!newest.empty()) QVERIFY(!after.empty() && step_in_name(after) >= step_in_name(newest));
       if (!log.checkpoint_steps.isEmpty()) QVERIFY(step_in_name(after) >= log.checkpoint_steps.last());
-      qInfo("kill %2d after %4d ms: newest checkpoint %s, %d temp file(s) left by kills", trial + 1, delay_ms,
+      qInfo("kill %2d (%s, %4d ms after exec): newest checkpoint %s, %d temp file(s) left by kills", trial + 1,
+            kMomentNames[static_cast<int>(moment)], static_cast<int>(clock.elapsed()),
             after.empty() ? "(none)" : std::filesystem::path(after).filename().c_str(), temps);
       newest = after;
     }
-    qInfo("%d of %d kills left a temp file behind (landed while a checkpoint was written)", mid_write, kKills);
+    qInfo("%d of %d kills left a new temp file behind (landed while a file was written)", mid_write, kKills);
     QVERIFY2(!newest.empty(), "no checkpoint was ever written: kills came too early to test anything");
 
     // A final undisturbed run resumes at the newest checkpoint and reaches the target.
