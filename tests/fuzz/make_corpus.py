@@ -21,6 +21,15 @@ def put(target, name, data):
         f.write(data)
 
 
+def zip_bytes(members):
+    """A stored (uncompressed) zip with fixed timestamps, so regenerating changes nothing."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, data in members.items():
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+    return buf.getvalue()
+
+
 def idx_images(n, h, w):
     return struct.pack(">IIII", 0x803, n, h, w) + bytes((i * 37) % 256 for i in range(n * h * w))
 
@@ -71,13 +80,10 @@ def reference_checkpoint(tensors):
                              b"ccollections\nOrderedDict\n)R"])
         body += pickle_str("module." + key) + b"ctorch._utils\n_rebuild_tensor_v2\n" + args + b"R"
     body += b"u}q\x02e."  # SETITEMS, then {} (the optimizer state) and APPENDS
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data.pkl", b"\x80\x02" + body)
-        for name, data in records.items():
-            z.writestr("archive/" + name, data)
-        z.writestr("archive/version", b"3\n")
-    return buf.getvalue()
+    members = {"archive/data.pkl": b"\x80\x02" + body}
+    members.update({"archive/" + name: data for name, data in records.items()})
+    members["archive/version"] = b"3\n"
+    return zip_bytes(members)
 
 
 def main():
@@ -93,6 +99,10 @@ def main():
     put("fuzz_image", "grey.png", png(12, 12, True, ("ncsn:settings", '{"seed":1}')))
     put("fuzz_image", "rgb.png", png(5, 3, False))
     put("fuzz_image", "not-an-image.txt", b"hello")
+
+    # Zips that are not checkpoints: the full archive seed comes from make_checkpoint_seed.
+    put("fuzz_checkpoint", "none.ncsn", zip_bytes({"archive/data.pkl": b"\x80\x02N.", "archive/version": b"3\n"}))
+    put("fuzz_checkpoint", "text.ncsn", b"not a checkpoint")
 
     put("fuzz_torch_save", "state.pth", reference_checkpoint({
         "begin_conv.weight": ([2, 1, 1, 1], [0.5, -0.25]),
