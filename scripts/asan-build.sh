@@ -7,6 +7,8 @@ asan_build() {
     -DNCSN_BUILD_FUZZERS=ON -DNCSN_BUILD_UI=OFF -DNCSN_BUILD_TESTS=ON >/dev/null
   cmake --build build-asan -j"${JOBS:-2}" --target "$@"
 }
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_init_order=1}
+# Full (slow) unwinding on malloc: LibTorch has no frame pointers, and the suppressions in
+# lsan.supp match on LibTorch frames that the fast unwinder cannot see.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_init_order=1:fast_unwind_on_malloc=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/sanitizers/lsan.supp:print_suppressions=0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (tests/fuzz) with clang, ASan and UBSan in build-asan/fuzz/ and fuzzes
-# each one for a bounded time from its seed corpus. Fails on any crash, hang, leak or
-# out-of-memory. FUZZ_SECONDS per target (default 30); FUZZ_TARGETS to pick some.
+# Builds the libFuzzer targets (tests/fuzz) with clang, ASan and UBSan (build-asan/, shared with
+# run-sanitizers.sh) and fuzzes each one for a bounded time from its seed corpus. Fails on any
+# crash, hang (> 5 s), leak or allocation over 2 GiB. FUZZ_SECONDS per target (default 30);
+# FUZZ_TARGETS to pick some. Logs and reproducers go to build-asan/fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
@@ -10,7 +11,8 @@ source scripts/asan-build.sh
 # shellcheck disable=SC2086
 asan_build $targets make_checkpoint_seed
 export OMP_NUM_THREADS=1
-mkdir -p build-asan/fuzz/artifacts build-asan/fuzz/logs
+mkdir -p build-asan/fuzz/artifacts build-asan/fuzz/logs build-asan/fuzz/tmp
+export TMPDIR=$PWD/build-asan/fuzz/tmp  # the targets' scratch files
 status=0
 for t in $targets; do
   # New inputs go to a scratch corpus; the committed seeds stay as they are.

@@ -8,11 +8,10 @@
 #include <sstream>
 
 #include <torch/serialize.h>
-#include <zlib.h>
 
+#include "archive_check.hpp"
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/errors.hpp"
-#include "ncsn/image_dataset.hpp"
 #include "ncsn/torch_save_reader.hpp"
 
 namespace fs = std::filesystem;
@@ -46,72 +45,10 @@ void require_regular_file(const std::string& path) {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-uint32_t le_at(const std::string& b, size_t at, size_t n) {
-  uint32_t v = 0;
-  for (size_t i = 0; i < n; ++i) v |= uint32_t{static_cast<uint8_t>(b[at + i])} << (8 * i);
-  return v;
-}
-
-// CRC-32 of a zip member's content: stored (method 0) or deflated (8, LibTorch's code/ files).
-// ~0 (never a valid match for a bad size) when the sizes do not fit the method.
-uint64_t crc_of_member(const char* data, uint32_t stored, uint32_t size, uint32_t method) {
-  const auto crc_of = [](const char* p, uint32_t n) { return uint64_t{crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(p), n)}; };
-  if (method == 0) return stored == size ? crc_of(data, size) : ~uint64_t{0};
-  // Deflate expands at most ~1032x: a larger claimed size is corrupt, and must not be allocated.
-  if (method != 8 || size / 1032 > uint64_t{stored} + 1) return ~uint64_t{0};
-  std::string out(size, '\0');
-  z_stream zs{};
-  if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return ~uint64_t{0};
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
-  zs.avail_in = stored;
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = size;
-  const int rc = inflate(&zs, Z_FINISH);
-  const bool whole = rc == Z_STREAM_END && zs.avail_out == 0;
-  inflateEnd(&zs);
-  return whole ? crc_of(out.data(), size) : ~uint64_t{0};
-}
-
-// LibTorch 1.13 reads our zip archives with its CRC checks compiled out, and its TorchScript
-// loader does not survive every corrupt byte: some end in std::terminate instead of a c10::Error
-// (found by fuzz_checkpoint). So every member's CRC-32 is verified here first; a damaged file
-// becomes a DataError before LibTorch parses any of it. Members are stored (as LibTorch writes
-// tensors) or deflated; ZIP64 (over 4 GiB) is not needed for these models.
-void verify_archive_checksums(const std::string& path) {
-  const std::string zip = read_data_file(path);
-  auto damaged = [&](const std::string& what) { return DataError("checkpoint " + path + " is damaged (" + what + ")"); };
-  constexpr size_t kEndRecord = 22, kCentralEntry = 46, kLocalHeader = 30;
-  if (zip.size() < kEndRecord) throw damaged("too short for a zip archive");
-  size_t end = std::string::npos;
-  for (size_t at = zip.size() - kEndRecord + 1; at-- > 0 && zip.size() - at <= kEndRecord + 0xffff;)
-    if (le_at(zip, at, 4) == 0x06054b50) {
-      end = at;
-      break;
-    }
-  if (end == std::string::npos) throw damaged("no zip directory");
-  const size_t entries = le_at(zip, end + 10, 2), dir_size = le_at(zip, end + 12, 4), dir_at = le_at(zip, end + 16, 4);
-  if (dir_at > end || dir_size > end - dir_at) throw damaged("the zip directory lies outside the file");
-  size_t at = dir_at;
-  for (size_t i = 0; i < entries; ++i) {
-    if (dir_at + dir_size - at < kCentralEntry || le_at(zip, at, 4) != 0x02014b50) throw damaged("corrupt zip directory");
-    const uint32_t method = le_at(zip, at + 10, 2), crc = le_at(zip, at + 16, 4), stored = le_at(zip, at + 20, 4),
-                   size = le_at(zip, at + 24, 4), local = le_at(zip, at + 42, 4);
-    const size_t name_len = le_at(zip, at + 28, 2), extra_len = le_at(zip, at + 30, 2), comment_len = le_at(zip, at + 32, 2);
-    if (dir_at + dir_size - at - kCentralEntry < name_len + extra_len + comment_len) throw damaged("corrupt zip directory");
-    const std::string name = zip.substr(at + kCentralEntry, name_len);
-    if (local > dir_at || dir_at - local < kLocalHeader || le_at(zip, local, 4) != 0x04034b50)
-      throw damaged("member " + name + " has no local header");
-    const size_t data_at = local + kLocalHeader + le_at(zip, local + 26, 2) + le_at(zip, local + 28, 2);
-    if (data_at > dir_at || dir_at - data_at < stored) throw damaged("member " + name + " runs past its data");
-    if (crc_of_member(zip.data() + data_at, stored, size, method) != crc) throw damaged("CRC mismatch in " + name);
-    at += kCentralEntry + name_len + extra_len + comment_len;
-  }
-}
-
 // Opens our archive and checks its format tag; anything else is a clear DataError.
 torch::serialize::InputArchive open_archive(const std::string& path, torch::Device device) {
   require_regular_file(path);
-  verify_archive_checksums(path);
+  detail::check_archive(path);
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path, device);

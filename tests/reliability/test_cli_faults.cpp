@@ -125,6 +125,27 @@ class TestCliFaults : public QObject {
     QCOMPARE(temp_files(dir_.path()), QStringList());
   }
 
+  void damagedCheckpointsAreRefusedNotCrashedOn() {
+    const std::string good = ncsn::test::read_bytes(ncsn::test::str(checkpoint(2)));
+    // One changed digit in the metadata (it used to load silently as another step), and a class
+    // name in the pickle that LibTorch 1.13 cannot resolve (it used to end in std::terminate).
+    std::string step = good, class_name = good;
+    const size_t digit = step.find("\"step\":2");
+    QVERIFY(digit != std::string::npos);
+    step[digit + 7] = '3';
+    const size_t at = class_name.find("\nModule\n");
+    QVERIFY(at != std::string::npos);
+    class_name[at + 6] = 'x';
+    for (const auto& [name, bytes] : {std::pair{"step.ncsn", step}, std::pair{"class-name.ncsn", class_name}}) {
+      const QString path = dir_.filePath(name), out = dir_.filePath("damaged.png");
+      ncsn::test::write_bytes(ncsn::test::str(path), bytes);
+      auto r = ncsn_cli({"sample", "-c", path, "-n", "4", "-T", "1", "--out", out, "--threads", "1"});
+      QVERIFY2(r.code == 1, qPrintable(r.err));
+      QVERIFY2(one_line_error(r) && r.err.contains("is damaged"), qPrintable(r.err));
+      QVERIFY(!QFile::exists(out));
+    }
+  }
+
   void sampleFromNanWeightsReportsNonFiniteAndWritesNothing() {
     auto loaded = ncsn::load_model(ncsn::test::str(checkpoint(2)), torch::kCPU, /*prefer_ema=*/false);
     {
