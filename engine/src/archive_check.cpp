@@ -172,7 +172,9 @@ std::string check_source(const std::string& source, const std::set<std::string>&
 
 void check_archive(const std::string& path) {
   const auto damaged = [&](const std::string& what) { return DataError("checkpoint " + path + " is damaged (" + what + ")"); };
-  const auto members = read_members(read_data_file(path), damaged);
+  const std::string zip = read_data_file(path);
+  if (zip.rfind("PK\x03\x04", 0) != 0) throw DataError("checkpoint " + path + " is corrupt or not a checkpoint (not a zip archive)");
+  const auto members = read_members(zip, damaged);
   if (members.empty()) throw damaged("an empty zip archive");
   // Every member lies in one top folder (the archive's name), as LibTorch writes them.
   const std::string first = members.begin()->first;

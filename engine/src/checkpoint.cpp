@@ -48,6 +48,9 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 // Opens our archive and checks its format tag; anything else is a clear DataError.
 torch::serialize::InputArchive open_archive(const std::string& path, torch::Device device) {
   require_regular_file(path);
+  if (looks_like_reference_checkpoint(path))
+    throw DataError("checkpoint " + path +
+                    " is not an NCSN Studio checkpoint (it looks like a reference PyTorch checkpoint: use `ncsn import`)");
   detail::check_archive(path);
   torch::serialize::InputArchive archive;
   try {
