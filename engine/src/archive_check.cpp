@@ -22,10 +22,17 @@ uint32_t le_at(const std::string& b, size_t at, size_t n) {
   return v;
 }
 
-// A member's content: stored (method 0, as LibTorch writes tensors) or deflated (8, its code/
-// files). nullopt when the sizes do not fit the method or the data does not inflate.
-std::optional<std::string> member_content(const char* data, uint32_t stored, uint32_t size, uint32_t method) {
-  if (method == 0) return stored == size ? std::optional<std::string>(std::string(data, size)) : std::nullopt;
+// Checks a member's CRC-32 and returns its content when `keep` (else ""); nullopt when damaged.
+// Members are stored (method 0, as LibTorch writes tensors) or deflated (8, its code/ files).
+std::optional<std::string> checked_content(const char* data, uint32_t stored, uint32_t size, uint32_t method, uint32_t crc,
+                                           bool keep) {
+  const auto crc_of = [](const char* p, size_t n) {
+    return crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(p), static_cast<uInt>(n));
+  };
+  if (method == 0) {
+    if (stored != size || crc_of(data, size) != crc) return std::nullopt;
+    return keep ? std::string(data, size) : std::string();
+  }
   // Deflate expands at most ~1032x: a larger claimed size is corrupt, and must not be allocated.
   if (method != 8 || size / 1032 > uint64_t{stored} + 1) return std::nullopt;
   std::string out(size, '\0');
@@ -38,12 +45,14 @@ std::optional<std::string> member_content(const char* data, uint32_t stored, uin
   const int rc = inflate(&zs, Z_FINISH);
   const bool whole = rc == Z_STREAM_END && zs.avail_out == 0;
   inflateEnd(&zs);
-  return whole ? std::optional<std::string>(std::move(out)) : std::nullopt;
+  if (!whole || crc_of(out.data(), size) != crc) return std::nullopt;
+  return keep ? std::move(out) : std::string();
 }
 
-// name -> content of every member, each checked against its CRC-32. ZIP64 (over 4 GiB) is not
-// needed for these models and is refused.
-std::map<std::string, std::string> read_members(const std::string& zip, const std::function<DataError(const std::string&)>& damaged) {
+// name -> content (kept where `keep` says so) of every member, each checked against its CRC-32.
+// ZIP64 (over 4 GiB) is not needed for these models and fails the size checks.
+std::map<std::string, std::string> read_members(const std::string& zip, const std::function<DataError(const std::string&)>& damaged,
+                                                const std::function<bool(const std::string&)>& keep) {
   constexpr size_t kEndRecord = 22, kCentralEntry = 46, kLocalHeader = 30;
   if (zip.size() < kEndRecord) throw damaged("too short for a zip archive");
   size_t end = std::string::npos;
@@ -68,9 +77,8 @@ std::map<std::string, std::string> read_members(const std::string& zip, const st
       throw damaged("member " + name + " has no local header");
     const size_t data_at = local + kLocalHeader + le_at(zip, local + 26, 2) + le_at(zip, local + 28, 2);
     if (data_at > dir_at || dir_at - data_at < stored) throw damaged("member " + name + " runs past its data");
-    auto content = member_content(zip.data() + data_at, stored, size, method);
-    if (!content || crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(content->data()), static_cast<uInt>(size)) != crc)
-      throw damaged("CRC mismatch in " + name);
+    auto content = checked_content(zip.data() + data_at, stored, size, method, crc, keep(name));
+    if (!content) throw damaged("CRC mismatch in " + name);
     if (!members.emplace(name, std::move(*content)).second) throw damaged("member " + name + " appears twice");
     at += kCentralEntry + name_len + extra_len + comment_len;
   }
@@ -170,11 +178,26 @@ std::string check_source(const std::string& source, const std::set<std::string>&
 
 }  // namespace
 
-void check_archive(const std::string& path) {
-  const auto damaged = [&](const std::string& what) { return DataError("checkpoint " + path + " is damaged (" + what + ")"); };
+namespace {
+
+// The zip's members, CRC-checked, with the contents `keep` asks for.
+std::map<std::string, std::string> checked_members(const std::string& path, const std::function<bool(const std::string&)>& keep) {
   const std::string zip = read_data_file(path);
   if (zip.rfind("PK\x03\x04", 0) != 0) throw DataError("checkpoint " + path + " is corrupt or not a checkpoint (not a zip archive)");
-  const auto members = read_members(zip, damaged);
+  const auto damaged = [&](const std::string& what) { return DataError("checkpoint " + path + " is damaged (" + what + ")"); };
+  return read_members(zip, damaged, keep);
+}
+
+}  // namespace
+
+void verify_zip_checksums(const std::string& path) {
+  checked_members(path, [](const std::string&) { return false; });
+}
+
+void check_archive(const std::string& path) {
+  const auto damaged = [&](const std::string& what) { return DataError("checkpoint " + path + " is damaged (" + what + ")"); };
+  // Tensor records are checksummed, not kept.
+  const auto members = checked_members(path, [](const std::string& name) { return name.find("/data/") == std::string::npos; });
   if (members.empty()) throw damaged("an empty zip archive");
   // Every member lies in one top folder (the archive's name), as LibTorch writes them.
   const std::string first = members.begin()->first;

@@ -13,4 +13,8 @@ namespace ncsn::detail {
 // Throws DataError otherwise.
 void check_archive(const std::string& path);
 
+// Just the CRC part: DataError unless `path` is a zip whose every member matches its CRC-32
+// (LibTorch does not check them). Used for reference torch.save files too.
+void verify_zip_checksums(const std::string& path);
+
 }  // namespace ncsn::detail

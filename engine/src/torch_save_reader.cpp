@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "archive_check.hpp"
 #include "ncsn/errors.hpp"
 
 namespace ncsn {
@@ -77,7 +78,7 @@ class Unpickler {
   }
 
   PickleValue pop() {
-    if (stack_.empty() || marks_.size() && stack_.size() <= marks_.back()) fail("stack underflow");
+    if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back())) fail("stack underflow");
     PickleValue v = std::move(stack_.back());
     stack_.pop_back();
     return v;
@@ -323,6 +324,7 @@ PickleValue read_torch_save(const std::string& path) {
     throw DataError("checkpoint " + path + " is not a zip archive written by torch.save (PyTorch >= 1.6)");
   }
   if (!zip->hasRecord("data.pkl")) throw DataError("checkpoint " + path + " has no data.pkl: not a torch.save file");
+  detail::verify_zip_checksums(path);  // LibTorch does not: damaged weights would load silently
   try {
     auto [data, size] = zip->getRecord("data.pkl");
     return Unpickler(path, *zip, static_cast<const char*>(data.get()), size).run();

@@ -62,8 +62,8 @@ def pickle_tuple(items):
     return b"(" + b"".join(items) + b"t"
 
 
-def reference_checkpoint(tensors):
-    """A torch.save([state_dict, optimizer_state]) zip as PyTorch >= 1.6 writes it (protocol 2)."""
+def reference_pickle(tensors):
+    """data.pkl of torch.save([state_dict, optimizer_state]) (protocol 2), and its storages."""
     body = b"]q\x00(}q\x01("  # [ {  (MARK for the list, MARK for SETITEMS)
     records = {}
     for key, (shape, values) in tensors.items():
@@ -80,7 +80,13 @@ def reference_checkpoint(tensors):
                              b"ccollections\nOrderedDict\n)R"])
         body += pickle_str("module." + key) + b"ctorch._utils\n_rebuild_tensor_v2\n" + args + b"R"
     body += b"u}q\x02e."  # SETITEMS, then {} (the optimizer state) and APPENDS
-    members = {"archive/data.pkl": b"\x80\x02" + body}
+    return b"\x80\x02" + body, records
+
+
+def reference_checkpoint(tensors):
+    """A torch.save([state_dict, optimizer_state]) zip as PyTorch >= 1.6 writes it."""
+    pickle, records = reference_pickle(tensors)
+    members = {"archive/data.pkl": pickle}
     members.update({"archive/" + name: data for name, data in records.items()})
     members["archive/version"] = b"3\n"
     return zip_bytes(members)
@@ -104,10 +110,13 @@ def main():
     put("fuzz_checkpoint", "none.ncsn", zip_bytes({"archive/data.pkl": b"\x80\x02N.", "archive/version": b"3\n"}))
     put("fuzz_checkpoint", "text.ncsn", b"not a checkpoint")
 
-    put("fuzz_torch_save", "state.pth", reference_checkpoint({
+    # fuzz_torch_save also wraps each input as data.pkl with these two storages.
+    state = {
         "begin_conv.weight": ([2, 1, 1, 1], [0.5, -0.25]),
         "normalizer.embed.weight": ([1, 6], [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]),
-    }))
+    }
+    put("fuzz_torch_save", "state.pth", reference_checkpoint(state))
+    put("fuzz_torch_save", "state.pkl", reference_pickle(state)[0])
     return 0
 
 
