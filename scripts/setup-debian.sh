@@ -10,7 +10,7 @@ packages=(
   libqcustomplot-dev
   libopencv-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
-  zlib1g-dev libpng-dev
+  zlib1g-dev libpng-dev libgif-dev
   dataset-fashion-mnist
   xvfb xauth
   clang-14 libclang-rt-14-dev  # sanitizer and fuzz builds (scripts/run-sanitizers.sh, run-fuzz.sh)

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli_common.hpp"
-#include "model_session.hpp"
+#include "ncsn/imageio/model_session.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/image_grid.hpp"
 #include "progress_bar.hpp"

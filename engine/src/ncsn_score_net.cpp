@@ -1,9 +1,30 @@
 #include "ncsn/ncsn_score_net.hpp"
 
+#include <sstream>
 #include <string>
+
+#include "ncsn/errors.hpp"
 
 namespace ncsn {
 namespace {
+
+// Shape checks only (no device sync): a wrong image otherwise fails deep inside a conv.
+void check_input(const ModelConfig& c, const torch::Tensor& x, const torch::Tensor& labels) {
+  std::ostringstream msg;
+  if (x.dim() != 4) {
+    msg << "the score network expects images of shape [N, C, H, W], not " << x.sizes();
+  } else if (x.size(1) != c.channels) {
+    msg << "the model takes " << c.channels << "-channel images, not " << x.size(1) << "-channel ones";
+  } else if (x.size(2) != c.image_size || x.size(3) != c.image_size) {
+    msg << "the model takes " << c.image_size << "x" << c.image_size << " images, not " << x.size(3) << "x" << x.size(2);
+  } else if (labels.dim() != 1 || labels.size(0) != x.size(0)) {
+    msg << "the score network needs one noise-level index per image (" << x.size(0) << "), not labels of shape "
+        << labels.sizes();
+  } else {
+    return;
+  }
+  throw ConfigError(msg.str());
+}
 
 // Registers the blocks as a ModuleList so parameter names match the reference ("res1.0....").
 std::vector<CondResidualBlock> residual_stage(torch::nn::Module& parent, const std::string& name,
@@ -46,6 +67,7 @@ NcsnScoreNetImpl::NcsnScoreNetImpl(const ModelConfig& c) : config(c) {
 }
 
 torch::Tensor NcsnScoreNetImpl::forward(const torch::Tensor& x, const torch::Tensor& labels) {
+  check_input(config, x, labels);
   auto h = begin_conv->forward(2 * x - 1);  // the reference's x -> 2x - 1 (no logit transform)
   auto layer1 = run_stage(res1, h, labels);
   auto layer2 = run_stage(res2, layer1, labels);

@@ -114,6 +114,9 @@ Trainer::Trainer(const ModelConfig& model, const TrainConfig& train, ImageDatase
 
 void Trainer::resume_from(const std::string& checkpoint) {
   auto meta = load_training_state(checkpoint, model_, *optimizer_, ema_.is_empty() ? nullptr : &ema_);
+  // Continue at the rate the run had reached (rollbacks halve it) unless the user chose a new one.
+  const bool same_lr = meta.training.is_object() && meta.training.value("lr", train_.lr) == train_.lr;
+  set_lr(same_lr && meta.training.contains("lr_now") ? meta.training["lr_now"].get<double>() : train_.lr);
   step_ = meta.step;
   last_heldout_ = meta.heldout_loss;
   last_checkpoint_ = checkpoint;
@@ -200,11 +203,15 @@ void Trainer::set_lr(double lr) {
 }
 
 std::string Trainer::save_checkpoint() {
-  std::filesystem::create_directories(train_.checkpoint_dir);
+  // A folder that cannot be created is a write failure like any other, not a filesystem_error.
+  std::error_code ec;
+  std::filesystem::create_directories(train_.checkpoint_dir, ec);
+  if (ec) throw WriteError("could not create the checkpoint folder " + train_.checkpoint_dir + ": " + ec.message());
   CheckpointMeta meta;
   meta.model = model_config_;
   meta.step = step_;
   meta.training = train_;
+  meta.training["lr_now"] = optimizer_->param_groups().front().options().get_lr();
   meta.heldout_loss = last_heldout_;
   const std::string path = checkpoint_path(train_.checkpoint_dir, step_);
   ncsn::save_checkpoint(path, model_, meta, optimizer_.get(), ema_.is_empty() ? nullptr : &ema_);

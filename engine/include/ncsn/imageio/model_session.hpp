@@ -1,5 +1,6 @@
 #pragma once
-// A loaded model ready to sample: the network, its noise levels and a score function.
+// A loaded model ready to sample (shared by the CLI and the studio): the network, its noise
+// levels and a score function.
 #include <string>
 
 #include <torch/types.h>
@@ -8,7 +9,7 @@
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/imageio/png_io.hpp"
 
-namespace ncsn::cli {
+namespace ncsn {
 
 struct ModelSession {
   LoadedModel loaded;
@@ -24,4 +25,4 @@ struct ModelSession {
 PngText provenance(const ModelSession& session, const LangevinSettings& settings, const std::string& sampler_name,
                    const nlohmann::json& extra = nlohmann::json::object());
 
-}  // namespace ncsn::cli
+}  // namespace ncsn

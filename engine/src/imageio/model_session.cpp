@@ -1,8 +1,8 @@
-#include "model_session.hpp"
+#include "ncsn/imageio/model_session.hpp"
 
 #include "ncsn/noise_schedule.hpp"
 
-namespace ncsn::cli {
+namespace ncsn {
 namespace {
 
 AnnealedLangevinSampler make_sampler(LoadedModel& loaded, torch::Device device) {
@@ -40,4 +40,4 @@ PngText provenance(const ModelSession& session, const LangevinSettings& settings
   return {{"Software", std::string("NCSN Studio ") + NCSN_VERSION}, {"ncsn:settings", j.dump()}};
 }
 
-}  // namespace ncsn::cli
+}  // namespace ncsn

@@ -1,0 +1,173 @@
+// CondInstanceNorm++ (paper appendix A.1) against a hand computation in plain loops, with the
+// reference's conventions: biased variance inside a channel, unbiased variance of the channel
+// means, eps 1e-5 in both square roots, embedding rows laid out gamma | alpha | beta.
+#include <cmath>
+#include <vector>
+
+#include <QtTest/QtTest>
+
+#include "ncsn/cond_instance_norm_pp.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+struct Options {
+  bool unbiased_instance_var = false;  // deliberately wrong variants, to show the check can fail
+  bool biased_means_var = false;
+};
+
+// out[n,k] = gamma * ((x - mu_k)/sqrt(var_k + eps) + alpha * (mu_k - m)/sqrt(v + eps)) + beta
+torch::Tensor by_hand(const torch::Tensor& x_in, const torch::Tensor& embed_in, const std::vector<int64_t>& labels,
+                      Options o = {}) {
+  const double eps = 1e-5;
+  const auto x = x_in.to(torch::kDouble).contiguous();
+  const auto embed = embed_in.to(torch::kDouble).contiguous();
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), HW = H * W;
+  auto out = torch::empty_like(x);
+  auto X = x.accessor<double, 4>();
+  auto E = embed.accessor<double, 2>();
+  auto O = out.accessor<double, 4>();
+  for (int64_t n = 0; n < N; ++n) {
+    std::vector<double> mu(C), var(C);
+    for (int64_t k = 0; k < C; ++k) {
+      double s = 0;
+      for (int64_t i = 0; i < H; ++i)
+        for (int64_t j = 0; j < W; ++j) s += X[n][k][i][j];
+      mu[k] = s / HW;
+      double q = 0;
+      for (int64_t i = 0; i < H; ++i)
+        for (int64_t j = 0; j < W; ++j) q += (X[n][k][i][j] - mu[k]) * (X[n][k][i][j] - mu[k]);
+      var[k] = q / (o.unbiased_instance_var ? HW - 1 : HW);
+    }
+    double m = 0;
+    for (double v : mu) m += v;
+    m /= C;
+    double v = 0;
+    for (double u : mu) v += (u - m) * (u - m);
+    v /= (o.biased_means_var ? C : C - 1);
+    const int64_t y = labels[n];
+    for (int64_t k = 0; k < C; ++k) {
+      const double gamma = E[y][k], alpha = E[y][C + k], beta = E[y][2 * C + k];
+      const double mean_term = alpha * (mu[k] - m) / std::sqrt(v + eps);
+      for (int64_t i = 0; i < H; ++i)
+        for (int64_t j = 0; j < W; ++j)
+          O[n][k][i][j] = gamma * ((X[n][k][i][j] - mu[k]) / std::sqrt(var[k] + eps) + mean_term) + beta;
+    }
+  }
+  return out;
+}
+
+// A layer whose gamma, alpha and beta all differ from their initial values and between levels.
+ncsn::CondInstanceNormPP randomized_layer(int64_t C, int64_t L) {
+  ncsn::CondInstanceNormPP norm(C, L);
+  torch::NoGradGuard no_grad;
+  norm->embed->weight.copy_(torch::randn({L, 3 * C}) * 0.7 + 0.3);
+  return norm;
+}
+
+// Channels with clearly different means and spreads, so the mean-of-means term matters.
+torch::Tensor test_input(int64_t N, int64_t C, int64_t H, int64_t W) {
+  auto offsets = torch::linspace(-2.0, 3.0, C).view({1, C, 1, 1});
+  auto scales = torch::linspace(0.2, 2.0, C).view({1, C, 1, 1});
+  return torch::randn({N, C, H, W}) * scales + offsets;
+}
+
+}  // namespace
+
+class TestCondInstanceNorm : public QObject {
+  Q_OBJECT
+ private slots:
+  // Tiny tensors gain nothing from threads, and OpenMP spin-waits badly on a busy 2-core machine.
+  void initTestCase() { torch::set_num_threads(1); }
+  void matchesTheHandComputation() {
+    torch::manual_seed(3);
+    const int64_t C = 5, L = 4;
+    auto norm = randomized_layer(C, L);
+    const auto x = test_input(3, C, 4, 3);  // small H*W: biased and unbiased variances differ by 9%
+    const std::vector<int64_t> y{2, 0, 3};
+    const auto out = norm->forward(x, torch::tensor(y, torch::kLong));
+    const auto expected = by_hand(x, norm->embed->weight.detach(), y);
+    QVERIFY(out.sizes() == x.sizes());
+    const double diff = ncsn::test::max_abs_diff(out, expected);
+    QVERIFY2(diff < 1e-4, qPrintable(QString("max diff %1").arg(diff)));
+  }
+
+  void theConventionsAreDistinguishable() {
+    // The same comparison fails for the other variance conventions: the test above can fail.
+    torch::manual_seed(4);
+    auto norm = randomized_layer(4, 2);
+    const auto x = test_input(2, 4, 3, 3);
+    const std::vector<int64_t> y{0, 1};
+    const auto out = norm->forward(x, torch::tensor(y, torch::kLong));
+    const auto w = norm->embed->weight.detach();
+    QVERIFY(ncsn::test::max_abs_diff(out, by_hand(x, w, y, {true, false})) > 1e-2);
+    QVERIFY(ncsn::test::max_abs_diff(out, by_hand(x, w, y, {false, true})) > 1e-2);
+  }
+
+  void eachExampleUsesTheRowOfItsOwnLevel() {
+    torch::manual_seed(5);
+    const int64_t C = 3, L = 3;
+    auto norm = randomized_layer(C, L);
+    const auto x = test_input(1, C, 6, 6).expand({3, C, 6, 6}).contiguous();
+    const auto out = norm->forward(x, torch::tensor({0, 1, 2}, torch::kLong));
+    QVERIFY(ncsn::test::max_abs_diff(out[0], out[1]) > 1e-3);
+    QVERIFY(ncsn::test::max_abs_diff(out[1], out[2]) > 1e-3);
+    for (int64_t level = 0; level < L; ++level) {
+      const auto single = norm->forward(x.narrow(0, level, 1), torch::tensor({level}, torch::kLong));
+      QVERIFY(ncsn::test::max_abs_diff(single[0], out[level]) < 1e-5);
+    }
+  }
+
+  void identityEmbeddingGivesPlainInstanceNormPlusMeans() {
+    // gamma = 1, alpha = 0, beta = 0: exactly instance normalisation (biased variance, eps 1e-5).
+    torch::manual_seed(6);
+    const int64_t C = 4;
+    ncsn::CondInstanceNormPP norm(C, 1);
+    {
+      torch::NoGradGuard no_grad;
+      norm->embed->weight.zero_();
+      norm->embed->weight.narrow(1, 0, C).fill_(1.0);
+    }
+    const auto x = test_input(2, C, 5, 5);
+    const auto out = norm->forward(x, torch::zeros({2}, torch::kLong));
+    const auto expected = torch::instance_norm(x, {}, {}, {}, {}, /*use_input_stats=*/true, 0.0, 1e-5, false);
+    QVERIFY(ncsn::test::max_abs_diff(out, expected) < 1e-5);
+    // Instance norm alone removes the channel means; alpha = 1 puts their normalised spread back.
+    QVERIFY(out.mean({2, 3}).abs().max().item<double>() < 1e-5);
+    {
+      torch::NoGradGuard no_grad;
+      norm->embed->weight.narrow(1, C, C).fill_(1.0);
+    }
+    const auto with_means = norm->forward(x, torch::zeros({2}, torch::kLong)).mean({2, 3}).to(torch::kDouble);
+    const auto mu = x.mean({2, 3}).to(torch::kDouble);
+    const auto expected_means = (mu - mu.mean(1, true)) / (mu.var(1, /*unbiased=*/true, true) + 1e-5).sqrt();
+    QVERIFY(ncsn::test::max_abs_diff(with_means, expected_means) < 1e-4);
+  }
+
+  void initialisationFollowsTheReference() {
+    torch::manual_seed(7);
+    const int64_t C = 64, L = 10;
+    ncsn::CondInstanceNormPP norm(C, L);
+    const auto w = norm->embed->weight.detach();
+    QVERIFY(w.sizes() == (std::vector<int64_t>{L, 3 * C}));
+    const auto gamma_alpha = w.narrow(1, 0, 2 * C);
+    QVERIFY(std::abs(gamma_alpha.mean().item<double>() - 1.0) < 0.005);
+    QVERIFY(std::abs(gamma_alpha.std().item<double>() - 0.02) < 0.003);
+    QCOMPARE(w.narrow(1, 2 * C, C).abs().max().item<double>(), 0.0);
+  }
+
+  void gradientsReachEveryEmbeddingPart() {
+    torch::manual_seed(8);
+    auto norm = randomized_layer(3, 2);
+    const auto x = test_input(2, 3, 4, 4).requires_grad_(true);
+    (norm->forward(x, torch::tensor({1, 1}, torch::kLong)) * torch::randn({2, 3, 4, 4})).sum().backward();
+    const auto g = norm->embed->weight.grad();
+    QVERIFY(g.defined());
+    QVERIFY(g[1].abs().min().item<double>() > 0);  // gamma, alpha and beta of the used level
+    QCOMPARE(g[0].abs().max().item<double>(), 0.0);  // the unused level is untouched
+    QVERIFY(x.grad().abs().max().item<double>() > 0);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestCondInstanceNorm)
+#include "test_cond_instance_norm.moc"

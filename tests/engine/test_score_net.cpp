@@ -1,0 +1,150 @@
+// The NCSN score network: the reference's exact size and parameter names (so reference
+// checkpoints import), shape preservation, and clear errors for inputs it cannot take.
+#include <set>
+#include <string>
+
+#include <QtTest/QtTest>
+
+#include "ncsn/errors.hpp"
+#include "ncsn/ncsn_score_net.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+ncsn::ModelConfig config(int64_t channels, int64_t size, int64_t ngf, int64_t levels = 10) {
+  ncsn::ModelConfig c;
+  c.channels = channels;
+  c.image_size = size;
+  c.ngf = ngf;
+  c.num_classes = levels;
+  return c;
+}
+
+torch::Tensor labels(int64_t n, int64_t level = 0) { return torch::full({n}, level, torch::kLong); }
+
+}  // namespace
+
+class TestScoreNet : public QObject {
+  Q_OBJECT
+ private slots:
+  // Tiny tensors gain nothing from threads, and OpenMP spin-waits badly on a busy 2-core machine.
+  void initTestCase() { torch::set_num_threads(1); }
+  void parameterCountsEqualTheReference() {
+    // The figures of the authors' CondRefineNetDilated for MNIST and CIFAR-10.
+    ncsn::NcsnScoreNet mnist(config(1, 28, 64));
+    QCOMPARE(ncsn::count_parameters(*mnist), int64_t{7638657});
+    ncsn::NcsnScoreNet cifar(config(3, 32, 128));
+    QCOMPARE(ncsn::count_parameters(*cifar), int64_t{30117635});
+  }
+
+  void parameterNamesFollowTheReference() {
+    ncsn::NcsnScoreNet net(config(1, 28, 64));
+    const auto params = net->named_parameters();
+    // Keys (less DataParallel's "module.") of the reference state_dict, with their shapes.
+    const std::vector<std::pair<std::string, std::vector<int64_t>>> expected = {
+        {"begin_conv.weight", {64, 1, 3, 3}},
+        {"begin_conv.bias", {64}},
+        {"normalizer.embed.weight", {10, 192}},
+        {"end_conv.weight", {1, 64, 3, 3}},
+        {"end_conv.bias", {1}},
+        {"res1.0.normalize1.embed.weight", {10, 192}},
+        {"res1.0.conv1.weight", {64, 64, 3, 3}},
+        {"res1.1.normalize2.embed.weight", {10, 192}},
+        {"res2.0.conv2.conv.weight", {128, 64, 3, 3}},   // ConvMeanPool wraps its conv
+        {"res2.0.shortcut.conv.weight", {128, 64, 1, 1}},
+        {"res2.0.shortcut.conv.bias", {128}},
+        {"res3.0.conv1.weight", {128, 128, 3, 3}},
+        {"res3.0.shortcut.weight", {128, 128, 3, 3}},    // dilated: a plain conv, no pooling
+        {"res4.1.conv2.bias", {128}},
+        {"refine1.adapt_convs.0.1_1_norm.embed.weight", {10, 384}},
+        {"refine1.adapt_convs.0.2_2_conv.weight", {128, 128, 3, 3}},
+        {"refine1.output_convs.1_2_conv.weight", {128, 128, 3, 3}},
+        {"refine1.crp.convs.1.weight", {128, 128, 3, 3}},
+        {"refine1.crp.norms.0.embed.weight", {10, 384}},
+        {"refine2.msf.convs.1.weight", {128, 128, 3, 3}},
+        {"refine2.msf.convs.1.bias", {128}},
+        {"refine2.msf.norms.0.embed.weight", {10, 384}},
+        {"refine3.msf.convs.0.weight", {64, 128, 3, 3}},
+        {"refine4.adapt_convs.1.2_1_conv.weight", {64, 64, 3, 3}},
+        {"refine4.output_convs.3_2_conv.weight", {64, 64, 3, 3}},  // the end block has 3 RCUs
+        {"refine4.output_convs.3_2_norm.embed.weight", {10, 192}},
+    };
+    for (const auto& [key, shape] : expected) {
+      const auto* p = params.find(key);
+      QVERIFY2(p != nullptr, qPrintable(QString::fromStdString("missing parameter " + key)));
+      QVERIFY2(p->sizes() == c10::IntArrayRef(shape), qPrintable(QString::fromStdString("wrong shape of " + key)));
+    }
+    // Parameters the reference does not have.
+    for (const char* absent : {"refine1.msf.convs.0.weight", "res1.0.shortcut.weight", "refine1.output_convs.2_1_conv.weight",
+                               "refine1.crp.convs.0.bias", "res2.0.conv1.conv.weight"})
+      QVERIFY2(params.find(absent) == nullptr, absent);
+    // The reference's CondInstanceNorm++ has no running statistics: the state is the parameters.
+    QCOMPARE(net->named_buffers().size(), size_t{0});
+  }
+
+  void normEmbeddingsAreInitialisedLikeTheReference() {
+    torch::manual_seed(0);
+    ncsn::NcsnScoreNet net(config(1, 28, 64));
+    const auto w = net->named_parameters()["res1.0.normalize1.embed.weight"];
+    const auto gamma_alpha = w.narrow(1, 0, 128), beta = w.narrow(1, 128, 64);
+    QVERIFY(std::abs(gamma_alpha.mean().item<double>() - 1.0) < 0.005);
+    QVERIFY(std::abs(gamma_alpha.std().item<double>() - 0.02) < 0.003);
+    QCOMPARE(beta.abs().max().item<double>(), 0.0);
+  }
+
+  void outputShapeEqualsInputShape() {
+    torch::manual_seed(1);
+    for (auto c : {config(1, 28, 4), config(3, 32, 4), config(1, 12, 6, 3)}) {
+      ncsn::NcsnScoreNet net(c);
+      const auto x = torch::rand({3, c.channels, c.image_size, c.image_size});
+      const auto y = torch::tensor(std::vector<int64_t>{0, c.num_classes - 1, 1}, torch::kLong);
+      const auto out = net->forward(x, y);
+      QVERIFY(out.sizes() == x.sizes());
+      QVERIFY(torch::isfinite(out).all().item<bool>());
+    }
+  }
+
+  void theNoiseLevelChangesTheOutput() {
+    // Conditioning must reach the output: different levels, different embeddings, different scores.
+    torch::manual_seed(2);
+    ncsn::NcsnScoreNet net(config(1, 12, 4, 3));
+    const auto x = torch::rand({2, 1, 12, 12});
+    const auto a = net->forward(x, labels(2, 0)), b = net->forward(x, labels(2, 2));
+    QVERIFY(ncsn::test::max_abs_diff(a, b) > 1e-6);
+    // ...and each example is scored on its own (no mixing across the batch).
+    const auto mixed = net->forward(x, torch::tensor({0, 2}, torch::kLong));
+    QVERIFY(ncsn::test::max_abs_diff(mixed[0], a[0]) < 1e-5);
+    QVERIFY(ncsn::test::max_abs_diff(mixed[1], b[1]) < 1e-5);
+  }
+
+  void rejectsBadInputsWithAClearMessage() {
+    ncsn::NcsnScoreNet net(config(1, 12, 4, 3));
+    auto message_of = [&](const torch::Tensor& x, const torch::Tensor& y) -> QString {
+      try {
+        net->forward(x, y);
+      } catch (const ncsn::ConfigError& e) {
+        return QString::fromUtf8(e.what());
+      }
+      return {};
+    };
+    const QString channels = message_of(torch::rand({2, 3, 12, 12}), labels(2));
+    QVERIFY2(channels.contains("channel"), qPrintable(channels));
+    const QString rank = message_of(torch::rand({2, 12, 12}), labels(2));
+    QVERIFY2(!rank.isEmpty(), "a 3-D input must be rejected");
+    const QString size = message_of(torch::rand({2, 1, 16, 16}), labels(2));
+    QVERIFY2(size.contains("12x12") && size.contains("16x16"), qPrintable(size));
+    const QString label_count = message_of(torch::rand({2, 1, 12, 12}), labels(3));
+    QVERIFY2(!label_count.isEmpty(), "one label per example is required");
+    // A good input still works after the rejections.
+    QVERIFY(net->forward(torch::rand({2, 1, 12, 12}), labels(2)).sizes() == (std::vector<int64_t>{2, 1, 12, 12}));
+  }
+
+  void rejectsBadConfigs() {
+    QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, (void)ncsn::NcsnScoreNet(config(2, 28, 8)));
+    QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, (void)ncsn::NcsnScoreNet(config(1, 30, 8)));
+    QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, (void)ncsn::NcsnScoreNet(config(1, 28, 0)));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestScoreNet)
+#include "test_score_net.moc"

@@ -1,0 +1,389 @@
+// The trainer on a tiny in-memory dataset: exact resume, EMA, divergence policies, write
+// failures that keep the previous checkpoint, and pause/cancel.
+#include <sys/resource.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <QtTest/QtTest>
+
+#include "ncsn/atomic_file.hpp"
+#include "ncsn/checkpoint.hpp"
+#include "ncsn/errors.hpp"
+#include "ncsn/trainer.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+ncsn::ModelConfig tiny_model() {
+  ncsn::ModelConfig c;
+  c.channels = 1;
+  c.image_size = 8;
+  c.ngf = 4;
+  c.num_classes = 4;
+  c.sigma_begin = 1.0;
+  c.sigma_end = 0.05;
+  return c;
+}
+
+ncsn::ImageDataset tiny_dataset(int64_t n, uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  ncsn::ImageDataset d;
+  d.images = torch::randint(0, 256, {n, 1, 8, 8}, gen, torch::kUInt8);
+  d.labels = torch::full({n}, -1, torch::kLong);
+  d.name = "tiny";
+  return d;
+}
+
+ncsn::TrainConfig train_config(const std::string& dir, int64_t iterations) {
+  ncsn::TrainConfig t;
+  t.batch_size = 24;  // 64 images: batches straddle epoch boundaries (new permutations)
+  t.iterations = iterations;
+  t.checkpoint_every = 1000;
+  t.eval_every = 2;
+  t.seed = 77;
+  t.checkpoint_dir = dir;
+  return t;
+}
+
+ncsn::Trainer make_trainer(const ncsn::TrainConfig& t) {
+  return ncsn::Trainer(tiny_model(), t, tiny_dataset(64, 1), tiny_dataset(16, 2), torch::kCPU);
+}
+
+double max_weight_diff(const torch::nn::Module& a, const torch::nn::Module& b) {
+  double worst = 0;
+  const auto pb = b.named_parameters();
+  for (const auto& item : a.named_parameters()) worst = std::max(worst, ncsn::test::max_abs_diff(item.value(), pb[item.key()]));
+  return worst;
+}
+
+std::vector<torch::Tensor> snapshot(const torch::nn::Module& m) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : m.parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+
+struct Recorder {
+  std::vector<double> losses, lrs;
+  std::vector<int64_t> steps;
+  std::vector<std::string> messages, checkpoints;
+  ncsn::TrainerEvents events() {
+    ncsn::TrainerEvents e;
+    e.on_progress = [this](const ncsn::TrainProgress& p) {
+      losses.push_back(p.loss);
+      lrs.push_back(p.lr);
+      steps.push_back(p.step);
+    };
+    e.on_message = [this](const std::string& m) { messages.push_back(m); };
+    e.on_checkpoint = [this](int64_t, const std::string& path) { checkpoints.push_back(path); };
+    return e;
+  }
+};
+
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &saved_);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);  // write() then fails with EFBIG instead of killing us
+    rlimit lowered = saved_;
+    lowered.rlim_cur = bytes;
+    setrlimit(RLIMIT_FSIZE, &lowered);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  rlimit saved_{};
+  void (*old_handler_)(int) = nullptr;
+};
+
+}  // namespace
+
+class TestTrainer : public QObject {
+  Q_OBJECT
+  QTemporaryDir tmp_;
+  std::string dir(const char* name) const { return ncsn::test::str(tmp_.filePath(name)); }
+
+ private slots:
+  // Tiny tensors gain nothing from threads, and OpenMP spin-waits badly on a busy 2-core machine.
+  void initTestCase() { torch::set_num_threads(1); }
+  void resumeIsExact() {
+    const int64_t n = 3, m = 4;
+    for (double ema_rate : {0.0, 0.9}) {
+      // One run of N+M iterations...
+      auto whole_cfg = train_config(dir(ema_rate > 0 ? "whole-ema" : "whole"), n + m);
+      whole_cfg.ema_rate = ema_rate;
+      auto whole = make_trainer(whole_cfg);
+      Recorder whole_log;
+      const auto whole_result = whole.run(whole_log.events());
+      QVERIFY(whole_result.completed);
+      QCOMPARE(whole_result.step, n + m);
+      QCOMPARE(whole_log.losses.size(), size_t(n + m));
+
+      // ...equals N iterations, a checkpoint, a new process-like trainer, and M more.
+      auto split_cfg = train_config(dir(ema_rate > 0 ? "split-ema" : "split"), n);
+      split_cfg.ema_rate = ema_rate;
+      Recorder first_log, second_log;
+      {
+        auto first = make_trainer(split_cfg);
+        const auto r = first.run(first_log.events());
+        QVERIFY(fs::exists(r.last_checkpoint));
+      }
+      split_cfg.iterations = n + m;
+      split_cfg.seed = 77;
+      auto second = make_trainer(split_cfg);
+      const auto resumed = second.resume_latest();
+      QVERIFY(resumed.has_value());
+      QCOMPARE(second.step(), n);
+      const auto result = second.run(second_log.events());
+      QVERIFY(result.completed);
+
+      std::vector<double> split_losses = first_log.losses;
+      split_losses.insert(split_losses.end(), second_log.losses.begin(), second_log.losses.end());
+      QCOMPARE(split_losses.size(), whole_log.losses.size());
+      for (size_t i = 0; i < split_losses.size(); ++i)
+        QVERIFY2(std::abs(split_losses[i] - whole_log.losses[i]) <= 1e-5 * std::abs(whole_log.losses[i]),
+                 qPrintable(QString("step %1: %2 vs %3").arg(i + 1).arg(split_losses[i]).arg(whole_log.losses[i])));
+      const double diff = max_weight_diff(*second.model(), *whole.model());
+      QVERIFY2(diff < 1e-5, qPrintable(QString("weights differ by %1").arg(diff)));
+      QVERIFY(max_weight_diff(*second.model(), *make_trainer(whole_cfg).model()) > 1e-4);  // it did train
+      const double heldout_whole = whole.heldout_loss(), heldout_split = second.heldout_loss();
+      QVERIFY(std::abs(heldout_whole - heldout_split) <= 1e-5 * std::abs(heldout_whole));
+      if (ema_rate > 0) {
+        auto ema_whole = ncsn::load_model(whole_result.last_checkpoint, torch::kCPU, true);
+        auto ema_split = ncsn::load_model(result.last_checkpoint, torch::kCPU, true);
+        QVERIFY(max_weight_diff(*ema_whole.model, *ema_split.model) < 1e-5);
+      }
+    }
+  }
+
+  void emaIsTheRunningAverageAndIsSaved() {
+    auto cfg = train_config(dir("ema"), 5);
+    cfg.ema_rate = 0.7;
+    auto trainer = make_trainer(cfg);
+    // e_0 = w_0; e_t = r e_{t-1} + (1 - r) w_t after every optimiser step.
+    auto expected = snapshot(*trainer.model());
+    ncsn::TrainerEvents events;
+    events.on_progress = [&](const ncsn::TrainProgress&) {
+      const auto w = snapshot(*trainer.model());
+      for (size_t i = 0; i < w.size(); ++i) expected[i] = 0.7 * expected[i] + 0.3 * w[i];
+    };
+    const auto result = trainer.run(events);
+    const auto meta = ncsn::read_checkpoint_meta(result.last_checkpoint);
+    QVERIFY(meta.has_ema);
+    auto ema = ncsn::load_model(result.last_checkpoint, torch::kCPU, /*prefer_ema=*/true);
+    auto raw = ncsn::load_model(result.last_checkpoint, torch::kCPU, /*prefer_ema=*/false);
+    QVERIFY(max_weight_diff(*raw.model, *trainer.model()) == 0.0);
+    QVERIFY(max_weight_diff(*ema.model, *raw.model) > 1e-4);
+    const auto got = ema.model->parameters();
+    double worst = 0;
+    for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, ncsn::test::max_abs_diff(got[i], expected[i]));
+    QVERIFY2(worst < 1e-6, qPrintable(QString("EMA off by %1").arg(worst)));
+    // Without EMA, nothing is stored and prefer_ema falls back to the raw weights.
+    auto plain = make_trainer(train_config(dir("no-ema"), 2));
+    const auto plain_result = plain.run();
+    QVERIFY(!ncsn::read_checkpoint_meta(plain_result.last_checkpoint).has_ema);
+  }
+
+  void progressReportsLevelsHeldoutAndCheckpoints() {
+    auto cfg = train_config(dir("progress"), 4);
+    cfg.checkpoint_every = 2;
+    auto trainer = make_trainer(cfg);
+    std::vector<ncsn::TrainProgress> seen;
+    std::vector<int64_t> checkpoint_steps;
+    ncsn::TrainerEvents events;
+    events.on_progress = [&](const ncsn::TrainProgress& p) { seen.push_back(p); };
+    events.on_checkpoint = [&](int64_t step, const std::string& path) {
+      checkpoint_steps.push_back(step);
+      QVERIFY(fs::exists(path));
+    };
+    trainer.run(events);
+    QCOMPARE(seen.size(), size_t{4});
+    QVERIFY(checkpoint_steps == (std::vector<int64_t>{2, 4}));
+    for (const auto& p : seen) {
+      QCOMPARE(p.total, int64_t{4});
+      QCOMPARE(p.level_loss.size(), size_t{4});
+      QVERIFY(std::isfinite(p.loss) && p.loss > 0);
+      QCOMPARE(p.heldout_loss.has_value(), p.step % 2 == 0);
+    }
+    QVERIFY(ncsn::list_checkpoints(cfg.checkpoint_dir).size() == 2);
+    QCOMPARE(ncsn::read_checkpoint_meta(ncsn::checkpoint_path(cfg.checkpoint_dir, 4)).step, int64_t{4});
+    QVERIFY(std::isfinite(ncsn::read_checkpoint_meta(ncsn::checkpoint_path(cfg.checkpoint_dir, 4)).heldout_loss));
+  }
+
+  void divergenceWithStopPolicyStopsWithAClearMessage() {
+    auto cfg = train_config(dir("diverge-stop"), 20);
+    cfg.lr = 1e30;  // Adam's first step moves every weight by ~lr: the next forward pass overflows
+    cfg.eval_every = 0;
+    auto trainer = make_trainer(cfg);
+    Recorder log;
+    try {
+      trainer.run(log.events());
+      QFAIL("training with lr 1e30 did not stop");
+    } catch (const ncsn::NonFiniteError& e) {
+      const QString what = e.what();
+      QVERIFY2(what.contains("diverged") && what.contains("learning rate"), e.what());
+    }
+    QVERIFY(trainer.step() < 20);
+    QVERIFY(ncsn::list_checkpoints(cfg.checkpoint_dir).empty());  // nothing diverged was saved
+  }
+
+  void divergenceWithRollbackRestoresTheLastGoodCheckpointAndHalvesTheLr() {
+    auto cfg = train_config(dir("diverge-rollback"), 6);
+    cfg.checkpoint_every = 2;
+    cfg.on_non_finite = ncsn::NonFinitePolicy::Rollback;
+    auto trainer = make_trainer(cfg);
+    Recorder log;
+    auto events = log.events();
+    bool poisoned = false;
+    bool restored_good_weights = false;
+    events.on_progress = [&, record = events.on_progress](const ncsn::TrainProgress& p) {
+      record(p);
+      if (p.step == 3 && !poisoned) {  // after checkpoint 2: a NaN weight, as a bad update would leave
+        poisoned = true;
+        torch::NoGradGuard no_grad;
+        trainer.model()->parameters().front().view(-1)[0] = std::numeric_limits<float>::quiet_NaN();
+      }
+    };
+    events.on_message = [&, record = events.on_message](const std::string& m) {
+      record(m);
+      auto good = ncsn::load_model(ncsn::checkpoint_path(cfg.checkpoint_dir, 2), torch::kCPU, false);
+      restored_good_weights = trainer.step() == 2 && max_weight_diff(*good.model, *trainer.model()) == 0.0;
+    };
+    const auto result = trainer.run(events);
+    QVERIFY(result.completed);
+    QCOMPARE(log.messages.size(), size_t{1});
+    QVERIFY2(QString::fromStdString(log.messages[0]).contains("rolled back"), log.messages[0].c_str());
+    QVERIFY(restored_good_weights);
+    // Steps 1, 2, 3 (poisoned), then 3 again from checkpoint 2 at half the rate, 4, 5, 6.
+    QVERIFY(log.steps == (std::vector<int64_t>{1, 2, 3, 3, 4, 5, 6}));
+    QCOMPARE(log.lrs.front(), 1e-3);
+    QCOMPARE(log.lrs.back(), 5e-4);
+    for (const auto& p : trainer.model()->parameters()) QVERIFY(torch::isfinite(p).all().item<bool>());
+    // A later resume continues with the halved rate stored in the checkpoint.
+    auto cfg2 = cfg;
+    cfg2.iterations = 7;
+    auto next = make_trainer(cfg2);
+    next.resume_latest();
+    Recorder next_log;
+    next.run(next_log.events());
+    QCOMPARE(next_log.lrs.back(), 5e-4);
+    // ...unless the user resumes with a rate of their own choosing.
+    auto cfg3 = cfg;
+    cfg3.iterations = 8;
+    cfg3.lr = 2e-4;
+    auto chosen = make_trainer(cfg3);
+    chosen.resume_latest();
+    Recorder chosen_log;
+    chosen.run(chosen_log.events());
+    QCOMPARE(chosen_log.lrs.back(), 2e-4);
+  }
+
+  void rollbackGivesUpAfterMaxRollbacks() {
+    auto cfg = train_config(dir("diverge-give-up"), 20);
+    cfg.lr = 1e30;
+    cfg.eval_every = 0;
+    cfg.checkpoint_every = 1;  // the checkpoint after the first (huge) step is no better
+    cfg.on_non_finite = ncsn::NonFinitePolicy::Rollback;
+    cfg.max_rollbacks = 2;
+    auto trainer = make_trainer(cfg);
+    Recorder log;
+    QVERIFY_THROWS_EXCEPTION(ncsn::NonFiniteError, trainer.run(log.events()));
+    QCOMPARE(log.messages.size(), size_t{2});
+    QVERIFY2(QString::fromStdString(log.messages[1]).contains("halved"), log.messages[1].c_str());
+  }
+
+  void writeFailureKeepsThePreviousCheckpoint() {
+    auto cfg = train_config(dir("write-fail"), 2);
+    cfg.checkpoint_every = 2;
+    auto trainer = make_trainer(cfg);
+    const auto first = trainer.run();
+    const auto good = ncsn::checkpoint_path(cfg.checkpoint_dir, 2);
+    QCOMPARE(first.last_checkpoint, good);
+    const auto before = ncsn::test::read_bytes(good);
+    QVERIFY(before.size() > 20000);
+
+    // The disk fills up (file size limit) when the next checkpoint is written.
+    auto cfg4 = cfg;
+    cfg4.iterations = 4;
+    auto more = make_trainer(cfg4);
+    QVERIFY(more.resume_latest().has_value());
+    {
+      FileSizeLimit limit(8192);
+      QVERIFY_THROWS_EXCEPTION(ncsn::WriteError, more.run());
+    }
+    QVERIFY(ncsn::test::read_bytes(good) == before);
+    QVERIFY(ncsn::list_checkpoints(cfg.checkpoint_dir) == std::vector<std::string>{good});
+    for (const auto& e : fs::directory_iterator(cfg.checkpoint_dir))
+      QVERIFY2(!ncsn::is_temp_file_name(e.path().filename().string()), e.path().c_str());
+    // A run can still resume from it afterwards.
+    auto again = make_trainer(cfg4);
+    QVERIFY(again.resume_latest() == good);
+    QCOMPARE(again.step(), int64_t{2});
+
+    // A checkpoint folder that cannot exist (its parent is a file) is a WriteError too.
+    ncsn::test::write_bytes(dir("a-file"), "x");
+    auto blocked = make_trainer(train_config(dir("a-file") + "/run", 1));
+    try {
+      blocked.run();
+      QFAIL("no WriteError");
+    } catch (const ncsn::WriteError& e) {
+      QVERIFY2(QString(e.what()).contains("a-file"), e.what());
+    }
+  }
+
+  void cancelStopsAfterTheCurrentIterationAndSaves() {
+    auto cfg = train_config(dir("cancel"), 50);
+    auto trainer = make_trainer(cfg);
+    ncsn::JobControl control;
+    ncsn::TrainerEvents events;
+    events.on_progress = [&](const ncsn::TrainProgress& p) {
+      if (p.step == 3) control.request_stop();
+    };
+    const auto result = trainer.run(events, &control);
+    QVERIFY(!result.completed);
+    QCOMPARE(result.step, int64_t{3});
+    QCOMPARE(result.last_checkpoint, ncsn::checkpoint_path(cfg.checkpoint_dir, 3));
+    QCOMPARE(ncsn::read_checkpoint_meta(result.last_checkpoint).step, int64_t{3});
+  }
+
+  void pauseHoldsTrainingUntilResumed() {
+    auto cfg = train_config(dir("pause"), 3);
+    auto trainer = make_trainer(cfg);
+    ncsn::JobControl control;
+    control.pause();
+    std::atomic<int64_t> steps{0};
+    ncsn::TrainerEvents events;
+    events.on_progress = [&](const ncsn::TrainProgress&) { ++steps; };
+    ncsn::TrainResult result;
+    std::thread worker([&] { result = trainer.run(events, &control); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    QCOMPARE(steps.load(), int64_t{0});
+    control.resume();
+    worker.join();
+    QVERIFY(result.completed);
+    QCOMPARE(steps.load(), int64_t{3});
+  }
+
+  void rejectsMismatchedDataAndSettings() {
+    auto cfg = train_config(dir("bad"), 2);
+    auto wrong = tiny_dataset(8, 3);
+    wrong.images = torch::zeros({8, 1, 12, 12}, torch::kUInt8);
+    QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, (void)ncsn::Trainer(tiny_model(), cfg, wrong, tiny_dataset(8, 4), torch::kCPU));
+    auto bad = cfg;
+    bad.lr = 0;
+    QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, (void)make_trainer(bad));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestTrainer)
+#include "test_trainer.moc"

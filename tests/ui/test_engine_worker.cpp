@@ -1,0 +1,202 @@
+// The engine worker on its own thread: frames, completion, stop within one step, finishing a
+// level, inpainting's known pixels, errors as signals, and the frame throttle and exports.
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest/QtTest>
+
+#include <atomic>
+
+#include "engine_worker.hpp"
+#include "frame_throttle.hpp"
+#include "studio_export.hpp"
+#include "studio_fixtures.hpp"
+
+using namespace ncsn;
+
+class TestEngineWorker : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir dir_;
+  QString checkpoint_;
+  QThread thread_;
+  EngineWorker* worker_ = nullptr;
+
+  void loadTinyModel() {
+    QSignalSpy loaded(worker_, &EngineWorker::modelLoaded);
+    QMetaObject::invokeMethod(worker_, "loadModel", Q_ARG(QString, checkpoint_));
+    QVERIFY(loaded.wait(30000));
+  }
+
+  JobOutcome runAndWait(const SampleRequest& r) {
+    QSignalSpy finished(worker_, &EngineWorker::jobFinished);
+    QMetaObject::invokeMethod(worker_, "sample", Q_ARG(ncsn::SampleRequest, r));
+    if (!finished.wait(60000)) return {};
+    return finished.takeFirst().at(0).value<JobOutcome>();
+  }
+
+ private slots:
+  void initTestCase() {
+    torch::set_num_threads(1);
+    QVERIFY(dir_.isValid());
+    checkpoint_ = test::writeTinyCheckpoint(dir_.filePath(QStringLiteral("tiny.ncsn")));
+    worker_ = new EngineWorker;
+    worker_->moveToThread(&thread_);
+    thread_.start();
+    loadTinyModel();
+  }
+
+  void cleanupTestCase() {
+    thread_.quit();
+    thread_.wait();
+    delete worker_;
+  }
+
+  void emitsFramesAndFinishes() {
+    QSignalSpy frames(worker_, &EngineWorker::frameReady);
+    QSignalSpy levels(worker_, &EngineWorker::levelFinished);
+    connect(worker_, &EngineWorker::frameReady, this, [this] { worker_->frameConsumed(); });
+    SampleRequest r;
+    r.count = 4;
+    r.columns = 2;
+    r.stepsPerLevel = 5;
+    r.seed = 3;
+    const auto outcome = runAndWait(r);
+    QVERIFY(outcome.completed);
+    QCOMPARE(outcome.stepsDone, 15);
+    QCOMPARE(outcome.images.size(), 4);
+    QCOMPARE(outcome.images.first().size(), QSize(8, 8));
+    QVERIFY(frames.size() >= 1);
+    QCOMPARE(levels.size(), 3);  // one filmstrip row per level
+    QCOMPARE(levels.first().at(1).value<QList<QImage>>().size(), 2);
+    QVERIFY(outcome.settingsJson.contains(QStringLiteral("\"seed\":3")));
+    // Same seed, same samples: reproducible from the settings alone.
+    QCOMPARE(runAndWait(r).images, outcome.images);
+  }
+
+  void stopNowActsWithinOneStep() {
+    worker_->setFrameIntervalMs(0);
+    std::atomic<qint64> requestedAt{-1};
+    // Direct connection: runs on the engine thread at the frame, like a click landing mid-step.
+    auto c = connect(worker_, &EngineWorker::frameReady, worker_, [&](const FrameInfo& info) {
+      worker_->frameConsumed();
+      if (info.done >= 7 && requestedAt.load() < 0) {
+        requestedAt = info.done;
+        worker_->requestStop(StopMode::Now);
+      }
+    }, Qt::DirectConnection);
+    SampleRequest r;
+    r.count = 2;
+    r.stepsPerLevel = 200;
+    const auto outcome = runAndWait(r);
+    disconnect(c);
+    worker_->setFrameIntervalMs(200);
+    QVERIFY(!outcome.completed);
+    QVERIFY(requestedAt.load() >= 7);
+    QVERIFY2(outcome.stepsDone <= requestedAt.load() + 1,
+             qPrintable(QStringLiteral("stopped at %1, asked at %2").arg(outcome.stepsDone).arg(requestedAt.load())));
+    QCOMPARE(outcome.images.size(), 2);  // what exists is kept
+  }
+
+  void finishLevelCompletesTheLevel() {
+    worker_->setFrameIntervalMs(0);
+    bool asked = false;
+    auto c = connect(worker_, &EngineWorker::frameReady, worker_, [&] {
+      worker_->frameConsumed();
+      if (!asked) {
+        asked = true;
+        worker_->requestStop(StopMode::FinishLevel);
+      }
+    }, Qt::DirectConnection);
+    SampleRequest r;
+    r.count = 2;
+    r.stepsPerLevel = 20;
+    const auto outcome = runAndWait(r);
+    disconnect(c);
+    worker_->setFrameIntervalMs(200);
+    QVERIFY(!outcome.completed);
+    QCOMPARE(outcome.stepsDone, 20);
+  }
+
+  void inpaintKeepsKnownPixels() {
+    const QImage image = test::gradientImage(8);
+    QImage mask(8, 8, QImage::Format_Grayscale8);
+    mask.fill(0);
+    for (int y = 0; y < 8; ++y)
+      for (int x = 0; x < 4; ++x) mask.scanLine(y)[x] = 255;  // left half kept
+    InpaintSettings s;
+    s.candidates = 3;
+    s.stepsPerLevel = 4;
+    QSignalSpy finished(worker_, &EngineWorker::jobFinished);
+    QMetaObject::invokeMethod(worker_, "inpaint", Q_ARG(QImage, image), Q_ARG(QImage, mask), Q_ARG(ncsn::InpaintSettings, s));
+    QVERIFY(finished.wait(60000));
+    const auto outcome = finished.takeFirst().at(0).value<JobOutcome>();
+    QCOMPARE(outcome.kind, QStringLiteral("inpaint"));
+    QCOMPARE(outcome.images.size(), 3);
+    bool changedUnknown = false;
+    for (const QImage& candidate : outcome.images) {
+      for (int y = 0; y < 8; ++y)
+        for (int x = 0; x < 8; ++x) {
+          const uchar got = candidate.constScanLine(y)[x], want = image.constScanLine(y)[x];
+          if (x < 4) QCOMPARE(got, want);
+          else changedUnknown = changedUnknown || got != want;
+        }
+    }
+    QVERIFY(changedUnknown);
+  }
+
+  void errorsArriveAsSignalsAndTheWorkerGoesOn() {
+    QSignalSpy failed(worker_, &EngineWorker::failed);
+    QMetaObject::invokeMethod(worker_, "loadModel", Q_ARG(QString, dir_.filePath(QStringLiteral("missing.ncsn"))));
+    QVERIFY(failed.wait(10000));
+    QVERIFY(failed.takeFirst().at(0).toString().contains(QStringLiteral("missing.ncsn")));
+
+    QMetaObject::invokeMethod(worker_, "inpaint", Q_ARG(QImage, test::gradientImage(12)), Q_ARG(QImage, test::gradientImage(12)),
+                              Q_ARG(ncsn::InpaintSettings, InpaintSettings{}));
+    QVERIFY(failed.wait(10000));
+    QVERIFY(failed.takeFirst().at(0).toString().contains(QStringLiteral("12×12")));
+
+    loadTinyModel();  // still usable
+    SampleRequest r;
+    r.count = 1;
+    r.stepsPerLevel = 1;
+    QVERIFY(runAndWait(r).completed);
+  }
+
+  void throttleDropsFramesWhileOneIsInFlight() {
+    FrameThrottle throttle(0);
+    throttle.start(2);
+    QVERIFY(!throttle.admit(1));  // not a multiple of 2
+    QVERIFY(throttle.admit(2));
+    QVERIFY(!throttle.admit(4));  // the UI has not shown frame 2
+    QCOMPARE(throttle.dropped(), 1);
+    throttle.consumed();
+    QVERIFY(throttle.admit(6));
+    FrameThrottle slow(60000);
+    slow.start(1);
+    QVERIFY(slow.admit(1));
+    slow.consumed();
+    QVERIFY(!slow.admit(2));  // too soon after the last one
+  }
+
+  void exportsRoundTrip() {
+    const QString png = dir_.filePath(QStringLiteral("grid.png"));
+    const QString json = QStringLiteral(R"({"seed":5,"eps":2e-05})");
+    writeSettingsPng(png, test::gradientImage(8), json);
+    QCOMPARE(readSettingsJson(png), json);
+    QCOMPARE(QImage(png).convertToFormat(QImage::Format_Grayscale8), test::gradientImage(8));
+
+    const QString gif = dir_.filePath(QStringLiteral("anneal.gif"));
+    writeAnimatedGif(gif, {test::gradientImage(8), test::gradientImage(8).mirrored()}, 100);
+    QFile file(gif);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray bytes = file.readAll();
+    QVERIFY(bytes.startsWith("GIF89a"));
+    QVERIFY(bytes.contains("NETSCAPE2.0"));  // loops
+    QVERIFY(!QFile::exists(gif + QStringLiteral(".part")));
+    QVERIFY_THROWS_EXCEPTION(std::exception, writeAnimatedGif(dir_.filePath(QStringLiteral("no/such/dir/a.gif")), {test::gradientImage(8)}));
+  }
+};
+
+QTEST_MAIN(TestEngineWorker)
+#include "test_engine_worker.moc"

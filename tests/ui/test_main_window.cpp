@@ -1,0 +1,136 @@
+// The studio window: every page opens, the event loop never stalls while a model samples,
+// exports round-trip their settings (and dropping them back restores the seed), and errors are
+// shown without breaking the window.
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include "engine_worker.hpp"
+#include "inpaint/inpaint_view.hpp"
+#include "main_window.hpp"
+#include "sample_view.hpp"
+#include "studio_export.hpp"
+#include "studio_fixtures.hpp"
+
+using namespace ncsn;
+
+class TestMainWindow : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir dir_;
+  QString checkpoint_;
+
+  static void openModel(MainWindow& window, const QString& path) {
+    QSignalSpy ready(&window, &MainWindow::modelReady);
+    window.openCheckpoint(path);
+    QVERIFY(ready.wait(30000));
+  }
+
+ private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);  // keep the user's QSettings out of it
+    QVERIFY(dir_.isValid());
+    checkpoint_ = test::writeTinyCheckpoint(dir_.filePath(QStringLiteral("tiny.ncsn")));
+  }
+
+  void opensEachView() {
+    MainWindow window;
+    window.show();
+    for (int page = MainWindow::SamplePage; page <= MainWindow::ToyPage; ++page) {
+      window.showPage(static_cast<MainWindow::Page>(page));
+      QCOMPARE(window.pages()->currentIndex(), page);
+      QVERIFY(window.pages()->currentWidget()->isVisible());
+    }
+    QCOMPARE(window.pages()->count(), 4);
+  }
+
+  void eventLoopNeverStallsWhileSampling() {
+    MainWindow window;
+    window.show();
+    openModel(window, checkpoint_);
+    SampleRequest r = window.sampleView()->request();
+    r.count = 16;
+    r.stepsPerLevel = 150;
+    window.sampleView()->setRequest(r);
+
+    QElapsedTimer sinceTick;
+    qint64 worstGapMs = 0;
+    QTimer probe;
+    connect(&probe, &QTimer::timeout, this, [&] {
+      worstGapMs = std::max(worstGapMs, sinceTick.restart());
+    });
+    QSignalSpy ended(&window, &MainWindow::jobEnded);
+    sinceTick.start();
+    probe.start(10);
+    window.startSampling();
+    QVERIFY(ended.wait(120000));
+    probe.stop();
+    QVERIFY2(worstGapMs < 100, qPrintable(QStringLiteral("the UI thread stalled for %1 ms").arg(worstGapMs)));
+    QVERIFY(window.sampleView()->storedFrameCount() >= 2);  // live frames arrived, plus the final state
+    QVERIFY(!window.sampleView()->filmstrip().isNull());
+  }
+
+  void exportedPngRestoresItsSettings() {
+    MainWindow window;
+    window.show();
+    openModel(window, checkpoint_);
+    SampleRequest r = window.sampleView()->request();
+    r.count = 4;
+    r.stepsPerLevel = 3;
+    r.seed = 1234;
+    window.sampleView()->setRequest(r);
+    QSignalSpy ended(&window, &MainWindow::jobEnded);
+    window.startSampling();
+    QVERIFY(ended.wait(60000));
+
+    const QString png = dir_.filePath(QStringLiteral("export.png"));
+    window.sampleView()->exportGrid(png);
+    const QString json = readSettingsJson(png);
+    QCOMPARE(json, window.sampleView()->settingsJson());
+    QVERIFY(json.contains(QStringLiteral("\"seed\":1234")));
+
+    r.seed = 99;
+    r.stepsPerLevel = 50;
+    window.sampleView()->setRequest(r);
+    window.openFile(png);  // what a drop does
+    QCOMPARE(window.sampleView()->request().seed, quint64(1234));
+    QCOMPARE(window.sampleView()->request().stepsPerLevel, 3);
+
+    const QString gif = dir_.filePath(QStringLiteral("anneal.gif"));
+    window.sampleView()->exportAnimation(gif);
+    QVERIFY(QFileInfo(gif).size() > 0);
+  }
+
+  void errorsAreShownAndTheWindowGoesOn() {
+    MainWindow window;
+    window.show();
+    QSignalSpy errors(&window, &MainWindow::errorShown);
+    window.openCheckpoint(dir_.filePath(QStringLiteral("broken.ncsn")));
+    QVERIFY(errors.wait(10000));
+    QVERIFY(errors.takeFirst().at(0).toString().contains(QStringLiteral("broken.ncsn")));
+    openModel(window, checkpoint_);  // the next job still runs
+  }
+
+  void closingDuringAJobStopsIt() {
+    auto* window = new MainWindow;
+    window->show();
+    openModel(*window, checkpoint_);
+    SampleRequest r = window->sampleView()->request();
+    r.stepsPerLevel = 100000;  // would run for minutes
+    window->sampleView()->setRequest(r);
+    QSignalSpy started(window->worker(), &EngineWorker::jobStarted);
+    window->startSampling();
+    QVERIFY(started.wait(10000));
+    QElapsedTimer clock;
+    clock.start();
+    window->close();
+    delete window;  // joins the engine thread: returns only once the job has stopped
+    QVERIFY(clock.elapsed() < 30000);
+  }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

@@ -1,0 +1,55 @@
+#include "inpaint/candidate_strip.hpp"
+
+#include <QPixmap>
+#include <QScrollBar>
+#include <algorithm>
+
+namespace ncsn {
+namespace {
+
+// Thumbnails are whole multiples of the image size so the pixels stay square.
+QSize thumbnailSize(QSize image, int targetSide) {
+  const int factor = std::max(1, targetSide / std::max(1, std::max(image.width(), image.height())));
+  return image * factor;
+}
+
+}  // namespace
+
+CandidateStrip::CandidateStrip(QWidget* parent) : QListWidget(parent) {
+  setViewMode(QListView::IconMode);
+  setFlow(QListView::LeftToRight);
+  setWrapping(false);
+  setMovement(QListView::Static);
+  setSelectionMode(QAbstractItemView::SingleSelection);
+  setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+  setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  fitHeightTo(QSize(1, 1) * thumbnailSide());
+}
+
+int CandidateStrip::thumbnailSide() const { return fontMetrics().height() * 5; }
+
+void CandidateStrip::fitHeightTo(QSize icon) {
+  setIconSize(icon);
+  setFixedHeight(icon.height() + fontMetrics().height() * 2 + horizontalScrollBar()->sizeHint().height());
+}
+
+void CandidateStrip::setCandidates(const QList<QImage>& candidates) {
+  const int kept = count() == candidates.size() ? currentRow() : -1;
+  candidates_ = candidates;
+  clear();
+  if (candidates.isEmpty()) return;
+  const QSize icon = thumbnailSize(candidates.first().size(), thumbnailSide());
+  fitHeightTo(icon);
+  for (int i = 0; i < candidates.size(); ++i) {
+    const QImage thumbnail = candidates[i].scaled(icon, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+    addItem(new QListWidgetItem(QIcon(QPixmap::fromImage(thumbnail)), QString::number(i + 1)));
+  }
+  setCurrentRow(kept);
+}
+
+QImage CandidateStrip::keptCandidate() const {
+  const int row = keptIndex();
+  return row >= 0 && row < candidates_.size() ? candidates_[row] : QImage();
+}
+
+}  // namespace ncsn

@@ -1,0 +1,487 @@
+#include "main_window.hpp"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolBar>
+#include <QUrl>
+
+#include <cmath>
+
+#include "engine_worker.hpp"
+#include "inpaint/inpaint_view.hpp"
+#include "sample_view.hpp"
+#include "studio_export.hpp"
+#include "toy_view.hpp"
+#include "train_dashboard.hpp"
+#include "checkpoint_list.hpp"
+#include "train_settings_form.hpp"
+
+namespace ncsn {
+namespace {
+
+constexpr int kMaxRecent = 8;
+
+bool isCheckpoint(const QString& path) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  return suffix == QLatin1String("ncsn") || suffix == QLatin1String("pth") || suffix == QLatin1String("pt");
+}
+
+QString residentMemory() {
+  QFile status(QStringLiteral("/proc/self/status"));
+  if (!status.open(QIODevice::ReadOnly)) return {};
+  for (const QByteArray& line : status.readAll().split('\n'))
+    if (line.startsWith("VmRSS:")) return QString::number(line.mid(6).trimmed().split(' ').first().toLongLong() / 1024) + QStringLiteral(" MiB");
+  return {};
+}
+
+QVector<double> geometricSigmas(double first, double last, int levels) {
+  QVector<double> sigmas;
+  for (int i = 0; i < levels; ++i) sigmas.append(first * std::pow(last / first, levels > 1 ? double(i) / (levels - 1) : 0.0));
+  return sigmas;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle(tr("NCSN Studio"));
+  setAcceptDrops(true);
+  worker_ = new EngineWorker;
+  worker_->moveToThread(&engineThread_);
+  connect(&engineThread_, &QThread::finished, worker_, &QObject::deleteLater);
+  engineThread_.setObjectName(QStringLiteral("ncsn-engine"));
+  engineThread_.start();
+
+  buildPages();
+  buildActions();
+  buildModelBar();
+  buildStatusBar();
+  connectWorker();
+  restoreSettings();
+}
+
+MainWindow::~MainWindow() {
+  // Closing mid-job: stop the job within one step, then let the thread finish cleanly.
+  worker_->requestStop(StopMode::Now);
+  worker_->resume();
+  engineThread_.quit();
+  engineThread_.wait();
+}
+
+void MainWindow::buildPages() {
+  pages_ = new QTabWidget;
+  pages_->setDocumentMode(true);
+  sample_ = new SampleView;
+  inpaint_ = new InpaintView;
+  auto* trainPage = new QWidget;
+  auto* trainLayout = new QHBoxLayout(trainPage);
+  trainForm_ = new TrainSettingsForm;
+  dashboard_ = new TrainDashboard;
+  trainLayout->addWidget(trainForm_);
+  trainLayout->addWidget(dashboard_, 1);
+  toy_ = new ToyView;
+  pages_->addTab(sample_, tr("Sample"));
+  pages_->addTab(inpaint_, tr("Inpaint"));
+  pages_->addTab(trainPage, tr("Train"));
+  pages_->addTab(toy_, tr("Toy 2-D"));
+  setCentralWidget(pages_);
+}
+
+void MainWindow::showPage(Page page) { pages_->setCurrentIndex(page); }
+
+void MainWindow::buildActions() {
+  auto* file = menuBar()->addMenu(tr("&File"));
+  auto* open = file->addAction(tr("&Open checkpoint…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(),
+                                                      tr("Checkpoints (*.ncsn *.pth *.pt);;All files (*)"));
+    if (!path.isEmpty()) openCheckpoint(path);
+  });
+  open->setShortcut(QKeySequence::Open);
+  recentMenu_ = file->addMenu(tr("Open &recent"));
+  file->addSeparator();
+  auto* exportGrid = file->addAction(tr("&Export sample grid…"), this, [this] {
+    exportWith(tr("Export sample grid"), tr("PNG image (*.png)"), &SampleView::exportGrid);
+  });
+  exportGrid->setShortcut(QKeySequence(tr("Ctrl+E")));
+  file->addAction(tr("Export &filmstrip…"), this, [this] {
+    exportWith(tr("Export filmstrip"), tr("PNG image (*.png)"), &SampleView::exportFilmstrip);
+  })->setShortcut(QKeySequence(tr("Ctrl+Shift+F")));
+  file->addAction(tr("Export annealing as &GIF…"), this, [this] {
+    exportWith(tr("Export annealing"), tr("Animated GIF (*.gif)"), &SampleView::exportAnimation);
+  })->setShortcut(QKeySequence(tr("Ctrl+Shift+G")));
+  file->addSeparator();
+  file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+  auto* edit = menuBar()->addMenu(tr("&Edit"));
+  edit->addAction(inpaint_->undoAction());
+  edit->addAction(inpaint_->redoAction());
+
+  auto* run = menuBar()->addMenu(tr("&Run"));
+  run->addAction(tr("&Sample"), this, &MainWindow::startSampling)->setShortcut(QKeySequence(tr("Ctrl+R")));
+  run->addAction(tr("S&top now"), this, &MainWindow::stopJob)->setShortcut(QKeySequence(Qt::Key_Escape));
+  run->addAction(tr("&Finish this level"), this, [this] { worker_->requestStop(StopMode::FinishLevel); })
+      ->setShortcut(QKeySequence(tr("Shift+Esc")));
+
+  auto* view = menuBar()->addMenu(tr("&View"));
+  const QStringList names = {tr("&Sample"), tr("&Inpaint"), tr("&Train"), tr("T&oy 2-D")};
+  for (int i = 0; i < names.size(); ++i)
+    view->addAction(names[i], this, [this, i] { showPage(static_cast<Page>(i)); })
+        ->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)));
+  view->addSeparator();
+  for (QAction* action : dashboard_->exportActions()) view->addAction(action);
+}
+
+void MainWindow::buildModelBar() {
+  auto* bar = addToolBar(tr("Model"));
+  bar->setObjectName(QStringLiteral("modelBar"));
+  bar->setMovable(false);
+  bar->addAction(tr("Open checkpoint…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(),
+                                                      tr("Checkpoints (*.ncsn *.pth *.pt);;All files (*)"));
+    if (!path.isEmpty()) openCheckpoint(path);
+  });
+  modelLabel_ = new QLabel(tr("No model: open a checkpoint (Ctrl+O), import a reference .pth, or train one."));
+  modelLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  bar->addWidget(modelLabel_);
+  auto* spacer = new QWidget;
+  spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+  bar->addWidget(spacer);
+  bar->addWidget(new QLabel(tr("Dataset ")));
+  datasetBox_ = new QComboBox;
+  datasetBox_->addItems({tr("Fashion-MNIST (built in)"), tr("MNIST folder…"), tr("CIFAR-10 folder…"), tr("Image folder…")});
+  connect(datasetBox_, &QComboBox::activated, this, &MainWindow::chooseDataset);
+  bar->addWidget(datasetBox_);
+  bar->addWidget(new QLabel(tr("  Device ")));
+  deviceBox_ = new QComboBox;
+  deviceBox_->addItem(tr("CPU"), QStringLiteral("cpu"));
+  if (EngineWorker::cudaAvailable()) deviceBox_->addItem(tr("CUDA"), QStringLiteral("cuda"));
+  connect(deviceBox_, &QComboBox::activated, this, [this](int i) {
+    QMetaObject::invokeMethod(worker_, "setDevice", Qt::QueuedConnection, Q_ARG(QString, deviceBox_->itemData(i).toString()));
+  });
+  bar->addWidget(deviceBox_);
+}
+
+void MainWindow::buildStatusBar() {
+  deviceLabel_ = new QLabel;
+  memoryLabel_ = new QLabel;
+  etaLabel_ = new QLabel;
+  progress_ = new QProgressBar;
+  progress_->setMaximumWidth(240);
+  progress_->setTextVisible(true);
+  cancel_ = new QPushButton(tr("Cancel"));
+  cancel_->setToolTip(tr("Stop the running job within one step (Esc)"));
+  connect(cancel_, &QPushButton::clicked, this, &MainWindow::stopJob);
+  statusBar()->addWidget(deviceLabel_);
+  statusBar()->addWidget(memoryLabel_);
+  statusBar()->addPermanentWidget(etaLabel_);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->addPermanentWidget(cancel_);
+  auto* memoryTimer = new QTimer(this);
+  connect(memoryTimer, &QTimer::timeout, this, &MainWindow::updateMemory);
+  memoryTimer->start(2000);
+  updateMemory();
+  setJob({});
+}
+
+void MainWindow::connectWorker() {
+  auto* w = worker_;
+  connect(w, &EngineWorker::deviceChanged, this, [this](const QString& d) { deviceLabel_->setText(tr("Device: %1").arg(d)); });
+  connect(w, &EngineWorker::modelLoaded, this, [this](const ModelInfo& info) {
+    model_ = info;
+    modelLabel_->setText(tr("%1 — %2, step %3 (%4)").arg(QFileInfo(info.path).fileName(), info.description).arg(info.step).arg(info.origin));
+    modelLabel_->setToolTip(info.path);
+    sample_->setModel(info);
+    rememberRecent(info.path);
+    emit modelReady(info);
+  });
+  connect(w, &EngineWorker::jobStarted, this, &MainWindow::setJob);
+  connect(w, &EngineWorker::progress, this, [this](const FrameInfo& i) {
+    if (currentJob_ == QLatin1String("sample")) sample_->onProgress(i);
+    showProgress(i.done, i.total, i.etaSeconds);
+  });
+  connect(w, &EngineWorker::frameReady, this, [this](const FrameInfo& info, const QList<QImage>& images) {
+    if (currentJob_ == QLatin1String("inpaint"))
+      inpaint_->showCandidates(images, tr("level %1/%2, σ = %3").arg(info.level + 1).arg(info.levels).arg(info.sigma, 0, 'g', 3));
+    else
+      sample_->onFrame(info, images);
+    showProgress(info.done, info.total, info.etaSeconds);
+    worker_->frameConsumed();
+  });
+  connect(w, &EngineWorker::levelFinished, this, [this](int level, const QList<QImage>& row) {
+    if (currentJob_ == QLatin1String("sample")) sample_->onLevelFinished(level, row);
+  });
+  connect(w, &EngineWorker::jobFinished, this, [this](const JobOutcome& outcome) {
+    if (outcome.kind == QLatin1String("inpaint")) {
+      inpaint_->showCandidates(outcome.images, outcome.completed ? tr("Done: pick the candidate to keep.") : tr("Stopped early."));
+      inpaint_->setRunning(false);
+    } else {
+      sample_->onFinished(outcome);
+    }
+    setJob({});
+  });
+  connect(w, &EngineWorker::failed, this, [this](const QString& message) {
+    sample_->onFailed();
+    inpaint_->setRunning(false);
+    trainForm_->setRunState(TrainSettingsForm::RunState::Idle);
+    toy_->trainingFinished();
+    setJob({});
+    showError(message);
+  });
+  connect(w, &EngineWorker::message, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+
+  // Sample page
+  connect(sample_, &SampleView::sampleRequested, w, &EngineWorker::sample);
+  connect(sample_, &SampleView::stopRequested, this, [this](StopMode mode) { worker_->requestStop(mode); });
+  connect(sample_, &SampleView::neighboursRequested, w, &EngineWorker::nearestNeighbours);
+  connect(w, &EngineWorker::neighboursReady, sample_, &SampleView::showNeighbours);
+  connect(sample_, &SampleView::sendToInpaint, this, [this](const QImage& image) {
+    inpaint_->setImage(image);
+    showPage(InpaintPage);
+  });
+
+  // Inpaint page
+  connect(inpaint_, &InpaintView::inpaintRequested, w, &EngineWorker::inpaint);
+  connect(inpaint_, &InpaintView::stopRequested, this, [this] { worker_->requestStop(StopMode::Now); });
+  connect(inpaint_, &InpaintView::finishLevelRequested, this, [this] { worker_->requestStop(StopMode::FinishLevel); });
+  connect(inpaint_, &InpaintView::requestDatasetImage, w, &EngineWorker::datasetImage);
+  connect(w, &EngineWorker::datasetImageReady, this, [this](const QImage& image, const QString& caption) {
+    inpaint_->setImage(image);
+    inpaint_->showStatus(caption);
+  });
+  connect(w, &EngineWorker::jobStarted, this, [this](const QString& kind) {
+    if (kind == QLatin1String("sample")) sample_->onJobStarted();
+    if (kind == QLatin1String("inpaint")) inpaint_->setRunning(true);
+  });
+
+  // Train page
+  connect(trainForm_, &TrainSettingsForm::startRequested, this, [this](const TrainSettings& s) {
+    dashboard_->reset();
+    trainSigmas_ = geometricSigmas(s.sigmaBegin, s.sigmaEnd, s.numLevels);
+    trainForm_->setRunState(TrainSettingsForm::RunState::Running);
+    QMetaObject::invokeMethod(worker_, "train", Qt::QueuedConnection, Q_ARG(TrainSettings, s), Q_ARG(QString, QString()));
+  });
+  connect(trainForm_, &TrainSettingsForm::resumeFromCheckpointRequested, this, [this](const QString& path) {
+    const TrainSettings s = trainForm_->settings();
+    trainSigmas_ = geometricSigmas(s.sigmaBegin, s.sigmaEnd, s.numLevels);
+    trainForm_->setRunState(TrainSettingsForm::RunState::Running);
+    QMetaObject::invokeMethod(worker_, "train", Qt::QueuedConnection, Q_ARG(TrainSettings, s), Q_ARG(QString, path));
+  });
+  connect(trainForm_, &TrainSettingsForm::pauseRequested, this, [this] {
+    worker_->pause();
+    trainForm_->setRunState(TrainSettingsForm::RunState::Paused);
+  });
+  connect(trainForm_, &TrainSettingsForm::resumeRequested, this, [this] {
+    worker_->resume();
+    trainForm_->setRunState(TrainSettingsForm::RunState::Running);
+  });
+  connect(trainForm_, &TrainSettingsForm::stopRequested, this, &MainWindow::stopJob);
+  connect(trainForm_, &TrainSettingsForm::datasetChooserRequested, this, [this] { datasetBox_->showPopup(); });
+  connect(w, &EngineWorker::trainPoint, this, [this](const TrainPoint& p) {
+    dashboard_->addLossPoint(p.step, p.loss);
+    if (std::isfinite(p.heldout)) dashboard_->addHeldoutLoss(p.step, p.heldout);
+    if (p.levelLosses.size() == trainSigmas_.size()) dashboard_->addLevelLosses(p.step, p.levelLosses, trainSigmas_);
+    dashboard_->addLearningRate(p.step, p.lr);
+    dashboard_->setThroughput(p.itPerSec, p.elapsedS, p.remainingS);
+    showProgress(p.step, p.total, p.remainingS);
+  });
+  connect(w, &EngineWorker::checkpointWritten, dashboard_, &TrainDashboard::checkpointWritten);
+  connect(w, &EngineWorker::trainPreview, dashboard_, &TrainDashboard::addPreview);
+  connect(w, &EngineWorker::trainFinished, this, [this](bool completed, qint64 step, const QString& checkpoint) {
+    trainForm_->setRunState(TrainSettingsForm::RunState::Idle);
+    statusBar()->showMessage(tr("Training %1 at step %2; checkpoint %3").arg(completed ? tr("finished") : tr("stopped")).arg(step).arg(checkpoint), 15000);
+    setJob({});
+  });
+  connect(dashboard_->checkpointList(), &CheckpointList::loadCheckpointRequested, this, [this](const QString& path) {
+    openCheckpoint(path);
+    showPage(SamplePage);
+  });
+
+  // Toy page
+  connect(toy_, &ToyView::sampleRequested, w, &EngineWorker::toyCompare);
+  connect(toy_, &ToyView::trainRequested, w, &EngineWorker::toyTrain);
+  connect(w, &EngineWorker::toyDensity, toy_, &ToyView::setDensity);
+  connect(w, &EngineWorker::toyTrueField, toy_, &ToyView::setTrueScoreField);
+  connect(w, &EngineWorker::toyLearnedField, toy_, &ToyView::setLearnedScoreField);
+  connect(w, &EngineWorker::toySamples, this, [this](int sampler, const QVector<QPointF>& points, double weight) {
+    toy_->setSamples(static_cast<ToyView::Sampler>(sampler), points, weight);
+  });
+  connect(w, &EngineWorker::toyTrainProgress, toy_, &ToyView::setTrainingProgress);
+  connect(w, &EngineWorker::toyTrainFinished, toy_, &ToyView::trainingFinished);
+}
+
+void MainWindow::restoreSettings() {
+  QSettings settings;
+  restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+  restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+  pages_->setCurrentIndex(settings.value(QStringLiteral("window/page"), 0).toInt());
+  recent_ = settings.value(QStringLiteral("recentCheckpoints")).toStringList();
+  rebuildRecentMenu();
+  SampleRequest r = sample_->request();
+  settings.beginGroup(QStringLiteral("sample"));
+  r.count = settings.value(QStringLiteral("count"), r.count).toInt();
+  r.columns = settings.value(QStringLiteral("columns"), r.columns).toInt();
+  r.stepLr = settings.value(QStringLiteral("eps"), r.stepLr).toDouble();
+  r.stepsPerLevel = settings.value(QStringLiteral("stepsPerLevel"), r.stepsPerLevel).toInt();
+  r.seed = settings.value(QStringLiteral("seed"), r.seed).toULongLong();
+  r.denoiseLast = settings.value(QStringLiteral("denoiseLast"), r.denoiseLast).toBool();
+  r.frameEverySteps = settings.value(QStringLiteral("frameEvery"), r.frameEverySteps).toInt();
+  settings.endGroup();
+  sample_->setRequest(r);
+  const QString device = settings.value(QStringLiteral("device"), QStringLiteral("cpu")).toString();
+  deviceBox_->setCurrentIndex(std::max(0, deviceBox_->findData(device)));
+  QMetaObject::invokeMethod(worker_, "setDevice", Qt::QueuedConnection, Q_ARG(QString, device));
+}
+
+void MainWindow::saveSettings() const {
+  QSettings settings;
+  settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+  settings.setValue(QStringLiteral("window/state"), saveState());
+  settings.setValue(QStringLiteral("window/page"), pages_->currentIndex());
+  settings.setValue(QStringLiteral("recentCheckpoints"), recent_);
+  settings.setValue(QStringLiteral("device"), deviceBox_->currentData());
+  const SampleRequest r = sample_->request();
+  settings.beginGroup(QStringLiteral("sample"));
+  settings.setValue(QStringLiteral("count"), r.count);
+  settings.setValue(QStringLiteral("columns"), r.columns);
+  settings.setValue(QStringLiteral("eps"), r.stepLr);
+  settings.setValue(QStringLiteral("stepsPerLevel"), r.stepsPerLevel);
+  settings.setValue(QStringLiteral("seed"), r.seed);
+  settings.setValue(QStringLiteral("denoiseLast"), r.denoiseLast);
+  settings.setValue(QStringLiteral("frameEvery"), r.frameEverySteps);
+  settings.endGroup();
+}
+
+void MainWindow::rememberRecent(const QString& path) {
+  recent_.removeAll(path);
+  recent_.prepend(path);
+  while (recent_.size() > kMaxRecent) recent_.removeLast();
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  recentMenu_->clear();
+  for (const QString& path : recent_) recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] { openCheckpoint(path); })->setToolTip(path);
+  recentMenu_->setEnabled(!recent_.isEmpty());
+}
+
+void MainWindow::chooseDataset(int index) {
+  static const char* kinds[] = {"fashion-mnist", "mnist", "cifar10", "folder"};
+  DatasetChoice choice;
+  choice.kind = QString::fromLatin1(kinds[index]);
+  if (index > 0) {
+    choice.path = QFileDialog::getExistingDirectory(this, tr("Choose the %1 folder").arg(datasetBox_->itemText(index)));
+    if (choice.path.isEmpty()) {
+      datasetBox_->setCurrentIndex(0);
+      choice = DatasetChoice{};
+    }
+  }
+  QMetaObject::invokeMethod(worker_, "setDataset", Qt::QueuedConnection, Q_ARG(ncsn::DatasetChoice, choice));
+  trainForm_->setDatasetPath(choice.label());
+}
+
+void MainWindow::openCheckpoint(const QString& path) {
+  QMetaObject::invokeMethod(worker_, "loadModel", Qt::QueuedConnection, Q_ARG(QString, path));
+}
+
+void MainWindow::openFile(const QString& path) {
+  if (isCheckpoint(path)) return openCheckpoint(path);
+  QString json;
+  try {
+    json = QFileInfo(path).suffix().compare(QLatin1String("png"), Qt::CaseInsensitive) == 0 ? readSettingsJson(path) : QString();
+  } catch (const std::exception& e) {
+    return showError(QString::fromStdString(e.what()));
+  }
+  if (!json.isEmpty()) {
+    // An exported result: restore how it was made, and the model that made it when it still exists.
+    const QJsonObject settings = QJsonDocument::fromJson(json.toUtf8()).object();
+    sample_->applySettings(settings);
+    const QString checkpoint = settings.value(QStringLiteral("checkpoint")).toString();
+    if (!checkpoint.isEmpty() && QFileInfo::exists(checkpoint) && checkpoint != model_.path) openCheckpoint(checkpoint);
+    showPage(SamplePage);
+    statusBar()->showMessage(tr("Settings and seed restored from %1").arg(QFileInfo(path).fileName()), 8000);
+    return;
+  }
+  QImage image(path);
+  if (image.isNull()) return showError(tr("%1 is neither a checkpoint nor an image the studio can read.").arg(path));
+  inpaint_->setImage(image);
+  showPage(InpaintPage);
+}
+
+void MainWindow::startSampling() {
+  if (jobRunning()) return;
+  showPage(SamplePage);
+  QMetaObject::invokeMethod(worker_, "sample", Qt::QueuedConnection, Q_ARG(ncsn::SampleRequest, sample_->request()));
+}
+
+void MainWindow::stopJob() { worker_->requestStop(StopMode::Now); worker_->resume(); }
+
+void MainWindow::setJob(const QString& kind) {
+  currentJob_ = kind;
+  cancel_->setEnabled(!kind.isEmpty());
+  progress_->setVisible(!kind.isEmpty());
+  etaLabel_->setVisible(!kind.isEmpty());
+  if (kind.isEmpty()) emit jobEnded(kind);
+  progress_->setFormat(kind.isEmpty() ? QString() : kind + QStringLiteral(" %p%"));
+}
+
+void MainWindow::showProgress(qint64 done, qint64 total, double etaSeconds) {
+  progress_->setRange(0, 1000);
+  progress_->setValue(total > 0 ? static_cast<int>(1000 * done / total) : 0);
+  const int s = static_cast<int>(etaSeconds);
+  etaLabel_->setText(tr("ETA %1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0')));
+}
+
+void MainWindow::updateMemory() { memoryLabel_->setText(tr("Memory: %1").arg(residentMemory())); }
+
+void MainWindow::showError(const QString& message) {
+  // Non-modal: the window keeps running (and a job can be started) while the message is up.
+  auto* box = new QMessageBox(QMessageBox::Warning, tr("NCSN Studio"), message, QMessageBox::Ok, this);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();
+  statusBar()->showMessage(message, 15000);
+  emit errorShown(message);
+}
+
+void MainWindow::exportWith(const QString& title, const QString& filter, void (SampleView::*write)(const QString&) const) {
+  const QString path = QFileDialog::getSaveFileName(this, title, QString(), filter);
+  if (path.isEmpty()) return;
+  try {
+    (sample_->*write)(path);
+    statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()));
+  }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  saveSettings();
+  event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  for (const QUrl& url : event->mimeData()->urls())
+    if (url.isLocalFile()) openFile(url.toLocalFile());
+}
+
+}  // namespace ncsn

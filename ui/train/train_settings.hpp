@@ -1,0 +1,26 @@
+#pragma once
+// What the train settings form produces: a plain description of a training run that the
+// engine worker turns into its model and training configuration. Defaults follow the paper.
+#include <QMetaType>
+#include <QString>
+
+struct TrainSettings {
+  QString datasetPath;             // empty: the built-in default dataset
+  int ngf = 64;                    // base width of the score network
+  int numLevels = 10;              // L
+  double sigmaBegin = 1.0;         // sigma_1, the largest level
+  double sigmaEnd = 0.01;          // sigma_L, the smallest level
+  int batchSize = 128;
+  double learningRate = 1e-3;
+  qint64 iterations = 200000;
+  qint64 checkpointInterval = 5000;
+  QString checkpointFolder = QStringLiteral("ncsn-run");
+  bool emaEnabled = false;
+  double emaRate = 0.999;
+  quint64 seed = 1234;
+
+  // Empty when the settings describe a run the engine can start; otherwise why not.
+  QString validationError() const;
+  bool operator==(const TrainSettings& other) const;
+};
+Q_DECLARE_METATYPE(TrainSettings)
