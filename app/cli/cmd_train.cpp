@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli_common.hpp"
+#include "ncsn/atomic_file.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/imageio/dataset_source.hpp"
 #include "ncsn/trainer.hpp"
@@ -81,7 +82,8 @@ void apply_config_file(TrainOptions& o, const CLI::App& cmd) {
 void write_run_config(const TrainOptions& o) {
   std::filesystem::create_directories(o.train.checkpoint_dir);
   const nlohmann::json j = {{"model", o.model}, {"training", o.train}, {"dataset", o.dataset}, {"data", o.data_path}};
-  std::ofstream(std::filesystem::path(o.train.checkpoint_dir) / "config.json") << j.dump(2) << "\n";
+  // Atomic: a kill or a full disk must not leave a truncated config that blocks the next resume.
+  write_file_atomically((std::filesystem::path(o.train.checkpoint_dir) / "config.json").string(), j.dump(2) + "\n");
 }
 
 void run_train(TrainOptions& o, const CLI::App& cmd) {

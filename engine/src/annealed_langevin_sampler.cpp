@@ -142,6 +142,7 @@ SampleResult AnnealedLangevinSampler::run(torch::Tensor x, const std::vector<int
     const int64_t last = levels.back();
     x = x + (sigma_values_[last] * sigma_values_[last]) * score_(x, labels_for(x, last));
     if (constrain) constrain(x, last, false);
+    check_finite(x, at);  // the extra step can overflow too; never hand back NaN/Inf samples
   }
   result.samples = x;
   result.completed = true;

@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include <torch/serialize.h>
-#include <zlib.h>
 
+#include "archive_check.hpp"
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/torch_save_reader.hpp"
@@ -48,6 +48,10 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 // Opens our archive and checks its format tag; anything else is a clear DataError.
 torch::serialize::InputArchive open_archive(const std::string& path, torch::Device device) {
   require_regular_file(path);
+  if (looks_like_reference_checkpoint(path))
+    throw DataError("checkpoint " + path +
+                    " is not an NCSN Studio checkpoint (it looks like a reference PyTorch checkpoint: use `ncsn import`)");
+  detail::check_archive(path);
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path, device);
@@ -72,64 +76,6 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& archive, const std::str
     return m;
   } catch (const std::exception& e) {
     throw DataError("checkpoint " + path + " has unreadable metadata (" + e.what() + ")");
-  }
-}
-
-uint32_t le(const char* p, int bytes) {
-  uint32_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-// LibTorch's zip reader does not check CRC-32s, so a damaged byte in the weights would load
-// silently. Both formats are zips that store each record's CRC-32: verify them before loading.
-void verify_zip_checksums(const std::string& path) {
-  auto fail = [&](const std::string& why) { throw DataError("checkpoint " + path + " is corrupt (" + why + ")"); };
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(0, std::ios::end);
-  const int64_t size = in.tellg();
-  if (!in || size < 22) fail("too short for a zip archive");
-  const int64_t tail_len = std::min<int64_t>(size, 65536 + 22);
-  std::string tail(static_cast<size_t>(tail_len), '\0');
-  in.seekg(size - tail_len);
-  in.read(tail.data(), tail_len);
-  const size_t eocd = tail.rfind(std::string("PK\x05\x06", 4));
-  if (!in || eocd == std::string::npos || eocd + 22 > tail.size()) fail("no zip directory");
-  const char* e = tail.data() + eocd;
-  const uint32_t entries = le(e + 10, 2), dir_size = le(e + 12, 4), dir_offset = le(e + 16, 4);
-  if (entries == 0xFFFF || dir_offset == 0xFFFFFFFF) return;  // ZIP64 (> 4 GiB): left to LibTorch
-  if (int64_t{dir_offset} + dir_size > size) fail("the zip directory points past the end");
-  std::string dir(dir_size, '\0');
-  in.seekg(dir_offset);
-  in.read(dir.data(), dir_size);
-  if (!in) fail("unreadable zip directory");
-  std::vector<char> buffer(1 << 20);
-  size_t pos = 0;
-  for (uint32_t i = 0; i < entries; ++i) {
-    if (pos + 46 > dir.size() || le(dir.data() + pos, 4) != 0x02014b50) fail("damaged zip directory");
-    const char* c = dir.data() + pos;
-    const uint32_t method = le(c + 10, 2), crc = le(c + 16, 4), stored = le(c + 20, 4), local = le(c + 42, 4);
-    const size_t name_len = le(c + 28, 2);
-    pos += 46 + name_len + le(c + 30, 2) + le(c + 32, 2);
-    if (pos > dir.size()) fail("damaged zip directory");
-    const std::string name(c + 46, name_len);
-    if (method != 0 || stored == 0xFFFFFFFF || local == 0xFFFFFFFF) continue;  // compressed or ZIP64: not ours
-    char header[30];
-    in.seekg(local);
-    in.read(header, 30);
-    if (!in || le(header, 4) != 0x04034b50) fail("damaged record " + name);
-    const int64_t data = int64_t{local} + 30 + le(header + 26, 2) + le(header + 28, 2);
-    if (data + stored > size) fail("record " + name + " runs past the end");
-    in.seekg(data);
-    uLong sum = crc32(0L, Z_NULL, 0);
-    for (uint32_t left = stored; left > 0;) {
-      const uint32_t n = std::min<uint32_t>(left, static_cast<uint32_t>(buffer.size()));
-      in.read(buffer.data(), n);
-      if (!in) fail("unreadable record " + name);
-      sum = crc32(sum, reinterpret_cast<const Bytef*>(buffer.data()), n);
-      left -= n;
-    }
-    if (sum != crc) fail("record " + name + " fails its checksum");
   }
 }
 
@@ -184,7 +130,6 @@ LoadedModel load_model(const std::string& path, torch::Device device, bool prefe
   require_regular_file(path);
   if (looks_like_reference_checkpoint(path)) return import_reference_checkpoint(path, device, reference_defaults);
   auto archive = open_archive(path, device);
-  verify_zip_checksums(path);
   LoadedModel loaded;
   loaded.meta = read_meta(archive, path);
   loaded.model = NcsnScoreNet(loaded.meta.model);
@@ -197,7 +142,6 @@ LoadedModel load_model(const std::string& path, torch::Device device, bool prefe
 CheckpointMeta load_training_state(const std::string& path, NcsnScoreNet& model, torch::optim::Optimizer& optimizer,
                                    NcsnScoreNet* ema) {
   auto archive = open_archive(path, model->parameters().front().device());
-  verify_zip_checksums(path);
   auto meta = read_meta(archive, path);
   const auto& want = model->config;
   if (meta.model.channels != want.channels || meta.model.image_size != want.image_size || meta.model.ngf != want.ngf ||
@@ -251,6 +195,11 @@ ModelConfig infer_reference_config(const StateDict& state, const ModelConfig* de
   c.channels = begin.size(1);
   c.num_classes = embed.size(0);
   if (!defaults) c.image_size = c.channels == 1 ? 28 : 32;  // the reference's MNIST / CIFAR / CelebA sizes
+  try {
+    c.validate();  // before a network of that size is allocated
+  } catch (const ConfigError& e) {
+    throw DataError("checkpoint " + path + " has NCSN weights of an unusable shape (" + e.what() + ")");
+  }
   return c;
 }
 
@@ -276,7 +225,6 @@ StateDict reference_state_dict(const std::string& path) {
 
 LoadedModel import_reference_checkpoint(const std::string& path, torch::Device device, const ModelConfig* defaults) {
   require_regular_file(path);
-  verify_zip_checksums(path);
   auto state = reference_state_dict(path);
   LoadedModel loaded;
   loaded.meta.model = infer_reference_config(state, defaults, path);
@@ -314,7 +262,8 @@ std::vector<std::string> list_checkpoints(const std::string& dir) {
   std::vector<std::pair<int64_t, std::string>> found;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return {};
-  static const std::regex name(R"(checkpoint_(\d+)\.ncsn)");
+  // At most 18 digits, so every listed step fits an int64 (stoll would throw on longer names).
+  static const std::regex name(R"(checkpoint_(\d{1,18})\.ncsn)");
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string file = entry.path().filename().string();
     std::smatch m;

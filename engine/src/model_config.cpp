@@ -11,8 +11,12 @@ void ModelConfig::validate() const {
   // Two halvings (ConvMeanPool in res2, the 28x28 padding rule) need a size divisible by 4.
   if (image_size < 8 || image_size % 4 != 0)
     throw ConfigError("image size must be a multiple of 4 and at least 8, not " + std::to_string(image_size));
-  if (ngf < 1) throw ConfigError("ngf must be positive");
-  if (num_classes < 1) throw ConfigError("the number of noise levels L must be at least 1");
+  // Upper bounds far above any real model; they stop a corrupt file from requesting a network
+  // (or a sigma table) too large to allocate.
+  if (image_size > 4096) throw ConfigError("image size must be at most 4096, not " + std::to_string(image_size));
+  if (ngf < 1 || ngf > 1024) throw ConfigError("ngf must be between 1 and 1024, not " + std::to_string(ngf));
+  if (num_classes < 1 || num_classes > 100000)
+    throw ConfigError("the number of noise levels L must be between 1 and 100000, not " + std::to_string(num_classes));
   if (!(sigma_begin > 0) || !(sigma_end > 0) || sigma_end > sigma_begin)
     throw ConfigError("noise levels need sigma_1 >= sigma_L > 0");
 }

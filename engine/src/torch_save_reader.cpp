@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "archive_check.hpp"
 #include "ncsn/errors.hpp"
 
 namespace ncsn {
@@ -77,7 +78,7 @@ class Unpickler {
   }
 
   PickleValue pop() {
-    if (stack_.empty() || marks_.size() && stack_.size() <= marks_.back()) fail("stack underflow");
+    if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back())) fail("stack underflow");
     PickleValue v = std::move(stack_.back());
     stack_.pop_back();
     return v;
@@ -139,7 +140,10 @@ class Unpickler {
     const std::string record = "data/" + f[2].text;
     if (numel < 0 || !zip_.hasRecord(record)) fail("missing tensor data " + record);
     auto [ptr, bytes] = zip_.getRecord(record);
-    if (bytes != static_cast<size_t>(numel) * c10::elementSize(dtype)) fail("tensor data " + record + " has the wrong size");
+    // Divide rather than multiply: a huge numel must not wrap around to the record's size.
+    const size_t element = c10::elementSize(dtype);
+    if (bytes % element != 0 || bytes / element != static_cast<uint64_t>(numel))
+      fail("tensor data " + record + " has the wrong size");
     auto t = torch::from_blob(ptr.get(), {numel}, dtype).clone();
     storages_.emplace(f[2].text, t);
     return t;
@@ -163,15 +167,22 @@ class Unpickler {
     const auto size = int_tuple(a[2]), stride = int_tuple(a[3]);
     if (size.size() != stride.size()) fail("tensor size and stride differ in rank");
     const int64_t offset = a[1].integer;
-    int64_t last = offset;
-    bool empty = false;
-    for (size_t d = 0; d < size.size(); ++d) {
-      if (size[d] == 0) empty = true;
-      else if (size[d] > (int64_t{1} << 40) || stride[d] > (int64_t{1} << 40)) fail("tensor dimensions are implausible");
-      else last += (size[d] - 1) * stride[d];
-    }
     const auto& st = a[0].tensor;
-    if (offset < 0 || (!empty && last >= st.numel())) fail("tensor extends beyond its storage");
+    // Overflow-checked: the last element's index and the element count must both fit the storage,
+    // so no header can make us read outside it or allocate more than the file holds.
+    int64_t last = offset, numel = 1;
+    bool empty = false, overflow = false;
+    for (size_t d = 0; d < size.size(); ++d) {
+      if (size[d] == 0) {
+        empty = true;
+        continue;
+      }
+      int64_t reach = 0;
+      overflow = overflow || __builtin_mul_overflow(size[d] - 1, stride[d], &reach) ||
+                 __builtin_add_overflow(last, reach, &last) || __builtin_mul_overflow(numel, size[d], &numel);
+    }
+    if (offset < 0 || (!empty && (overflow || last >= st.numel()))) fail("tensor extends beyond its storage");
+    if (!empty && numel > st.numel()) fail("tensor has more elements than its storage (broadcast views are not supported)");
     auto v = make(Kind::Tensor);
     v.tensor = empty ? torch::empty(size, st.options()) : st.as_strided(size, stride, offset).clone();
     return v;
@@ -313,6 +324,7 @@ PickleValue read_torch_save(const std::string& path) {
     throw DataError("checkpoint " + path + " is not a zip archive written by torch.save (PyTorch >= 1.6)");
   }
   if (!zip->hasRecord("data.pkl")) throw DataError("checkpoint " + path + " has no data.pkl: not a torch.save file");
+  detail::verify_zip_checksums(path);  // LibTorch does not: damaged weights would load silently
   try {
     auto [data, size] = zip->getRecord("data.pkl");
     return Unpickler(path, *zip, static_cast<const char*>(data.get()), size).run();

@@ -29,27 +29,6 @@ QJsonObject last_json_line(const QString& out) {
   return QJsonDocument::fromJson(lines.last().toUtf8()).object();
 }
 
-// An MNIST-layout folder of 12x12 images: two classes of simple bar patterns.
-void write_idx_folder(const QString& dir, int train_n, int test_n) {
-  auto write_split = [&](const QString& prefix, int n) {
-    std::string images, labels;
-    auto be32 = [](std::string& s, uint32_t v) {
-      for (int k = 3; k >= 0; --k) s.push_back(static_cast<char>((v >> (8 * k)) & 0xff));
-    };
-    be32(images, 0x803), be32(images, n), be32(images, 12), be32(images, 12);
-    be32(labels, 0x801), be32(labels, n);
-    for (int i = 0; i < n; ++i) {
-      for (int y = 0; y < 12; ++y)
-        for (int x = 0; x < 12; ++x) images.push_back(static_cast<char>(((i % 2 ? x : y) / 3 % 2) ? 230 : 20));
-      labels.push_back(static_cast<char>(i % 2));
-    }
-    ncsn::test::write_bytes(ncsn::test::str(dir + "/" + prefix + "-images-idx3-ubyte"), images);
-    ncsn::test::write_bytes(ncsn::test::str(dir + "/" + prefix + "-labels-idx1-ubyte"), labels);
-  };
-  write_split("train", train_n);
-  write_split("t10k", test_n);
-}
-
 }  // namespace
 
 class TestCli : public QObject {
@@ -69,7 +48,7 @@ class TestCli : public QObject {
     data_dir_ = dir_.filePath("idx");
     run_dir_ = dir_.filePath("run");
     QVERIFY(QDir().mkpath(data_dir_));
-    write_idx_folder(data_dir_, 32, 8);
+    ncsn::test::write_idx_folder(ncsn::test::str(data_dir_), 32, 8);
   }
 
   void infoDescribesTheMachine() {

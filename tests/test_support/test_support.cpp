@@ -25,4 +25,24 @@ std::string read_bytes(const std::string& path) {
   return ss.str();
 }
 
+void write_idx_folder(const std::string& dir, int train_n, int test_n) {
+  auto be32 = [](std::string& s, uint32_t v) {
+    for (int k = 3; k >= 0; --k) s.push_back(static_cast<char>((v >> (8 * k)) & 0xff));
+  };
+  auto write_split = [&](const std::string& prefix, int n) {
+    std::string images, labels;
+    be32(images, 0x803), be32(images, n), be32(images, 12), be32(images, 12);
+    be32(labels, 0x801), be32(labels, n);
+    for (int i = 0; i < n; ++i) {
+      for (int y = 0; y < 12; ++y)
+        for (int x = 0; x < 12; ++x) images.push_back(static_cast<char>(((i % 2 ? x : y) / 3 % 2) ? 230 : 20));
+      labels.push_back(static_cast<char>(i % 2));
+    }
+    write_bytes(dir + "/" + prefix + "-images-idx3-ubyte", images);
+    write_bytes(dir + "/" + prefix + "-labels-idx1-ubyte", labels);
+  };
+  write_split("train", train_n);
+  write_split("t10k", test_n);
+}
+
 }  // namespace ncsn::test

@@ -14,6 +14,10 @@ double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b);
 void write_bytes(const std::string& path, const std::string& bytes);
 std::string read_bytes(const std::string& path);
 
+// An MNIST-layout folder ({train,t10k}-{images-idx3,labels-idx1}-ubyte) of 12x12 images:
+// two classes of simple bar patterns.
+void write_idx_folder(const std::string& dir, int train_n, int test_n);
+
 inline std::string str(const QString& s) { return s.toStdString(); }
 
 }  // namespace ncsn::test

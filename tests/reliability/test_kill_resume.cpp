@@ -1,0 +1,180 @@
+// Kill test: `ncsn train` is SIGKILLed at random moments (seeded, logged) while it writes a
+// checkpoint every iteration. After every kill nothing half-written may be picked up, every
+// listed checkpoint must load, and the next run must resume at exactly the newest one.
+#include <QtTest/QtTest>
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+
+#include <filesystem>
+#include <set>
+
+#include "ncsn/atomic_file.hpp"
+#include "ncsn/checkpoint.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+constexpr int kKills = 20;
+enum class Moment { FromExec, IntoTraining, MidWrite };
+constexpr const char* kMomentNames[] = {"from exec", "into training", "mid-write"};
+
+// What one run printed before it ended: the resume message and the checkpoint steps.
+struct RunLog {
+  bool started = false;          // the "training ..." message came out
+  QString resumed_from;          // empty when it started from scratch
+  QList<int> checkpoint_steps;   // in order
+  QJsonObject finished;
+};
+
+RunLog parse_events(const QByteArray& stdout_bytes) {
+  RunLog log;
+  for (const auto& line : stdout_bytes.split('\n')) {
+    const auto event = QJsonDocument::fromJson(line).object();  // a line cut by the kill parses as empty
+    const QString kind = event["event"].toString();
+    if (kind == "message" && event["text"].toString().startsWith("training ")) {
+      log.started = true;
+      const QString text = event["text"].toString();
+      const int at = text.indexOf(", resumed from ");
+      if (at >= 0) log.resumed_from = text.mid(at + QString(", resumed from ").size());
+    } else if (kind == "checkpoint") {
+      log.checkpoint_steps.append(event["step"].toInt());
+    } else if (kind == "finished") {
+      log.finished = event;
+    }
+  }
+  return log;
+}
+
+int64_t step_in_name(const std::string& path) {
+  const auto name = std::filesystem::path(path).filename().string();  // checkpoint_<step>.ncsn
+  return std::stoll(name.substr(11, name.size() - 11 - 5));
+}
+
+}  // namespace
+
+class TestKillResume : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString data_dir_, run_dir_;
+  std::set<std::string> verified_;  // checkpoints already loaded once
+
+  QStringList train_args(int iters) const {
+    return {"train", "--dataset", "mnist", "--data", data_dir_, "--out", run_dir_, "--ngf", "4", "--batch", "8",
+            "--iters", QString::number(iters), "--checkpoint-every", "1", "--eval-every", "0", "--json", "--threads", "1"};
+  }
+
+  // Every listed checkpoint is complete: its metadata reads and its step matches its name.
+  // Returns the newest (empty if none). The newest also loads as a model.
+  std::string check_run_folder() {
+    const auto listed = ncsn::list_checkpoints(ncsn::test::str(run_dir_));
+    for (const auto& path : listed) {
+      if (ncsn::is_temp_file_name(path)) throw std::runtime_error("a temp file was listed: " + path);
+      if (verified_.count(path)) continue;
+      const auto meta = ncsn::read_checkpoint_meta(path);
+      if (meta.step != step_in_name(path)) throw std::runtime_error(path + " holds step " + std::to_string(meta.step));
+      verified_.insert(path);
+    }
+    if (listed.empty()) return {};
+    const auto loaded = ncsn::load_model(listed.front(), torch::kCPU);
+    if (loaded.meta.step != step_in_name(listed.front())) throw std::runtime_error("newest checkpoint has the wrong step");
+    // A kill while the run folder's config is written must not leave it unreadable for the next resume.
+    const auto config = ncsn::test::read_bytes(ncsn::test::str(run_dir_ + "/config.json"));
+    if (QJsonDocument::fromJson(QByteArray::fromStdString(config)).isNull())
+      throw std::runtime_error("config.json is not valid JSON after a kill");
+    return listed.front();
+  }
+
+  QStringList temp_files() const { return QDir(run_dir_).entryList({"*.tmp-*"}, QDir::Files); }
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    data_dir_ = dir_.filePath("idx");
+    run_dir_ = dir_.filePath("run");
+    QVERIFY(QDir().mkpath(data_dir_));
+    ncsn::test::write_idx_folder(ncsn::test::str(data_dir_), 32, 8);
+  }
+
+  void sigkillAtRandomMomentsLosesNothing() {
+    const quint32 seed = qEnvironmentVariableIsSet("NCSN_KILL_SEED") ? qEnvironmentVariableIntValue("NCSN_KILL_SEED") : 20190712u;
+    qInfo("kill seed %u (rerun with NCSN_KILL_SEED=%u)", seed, seed);
+    QRandomGenerator rng(seed);
+    std::string newest;  // before the current run
+    int mid_write = 0;
+    for (int trial = 0; trial < kKills; ++trial) {
+      // Three kinds of moment, in turn: any time from exec (start-up, resume, config write),
+      // a random time into training, and the instant a new checkpoint temp file appears (mid-write).
+      const Moment moment = static_cast<Moment>(trial % 3);
+      const int delay_ms = moment == Moment::FromExec ? rng.bounded(0, 2000) : rng.bounded(0, 800);
+      const QStringList old_temps = temp_files();
+      QProcess p;
+      p.start(QStringLiteral(NCSN_CLI_PATH), train_args(1000000));
+      QVERIFY(p.waitForStarted());
+      QElapsedTimer clock;
+      clock.start();
+      QByteArray out;
+      qint64 training_at = -1;
+      while (p.state() == QProcess::Running && clock.elapsed() < 30000) {
+        p.waitForReadyRead(1);
+        out += p.readAllStandardOutput();
+        if (training_at < 0 && out.contains("\"text\":\"training ")) training_at = clock.elapsed();
+        if (moment == Moment::FromExec && clock.elapsed() >= delay_ms) break;
+        if (moment == Moment::IntoTraining && training_at >= 0 && clock.elapsed() - training_at >= delay_ms) break;
+        if (moment == Moment::MidWrite && training_at >= 0 && temp_files() != old_temps) break;
+      }
+      const bool was_running = p.state() == QProcess::Running;
+      p.kill();  // SIGKILL
+      QVERIFY(p.waitForFinished(30000));
+      out += p.readAllStandardOutput();
+      const RunLog log = parse_events(out);
+      QVERIFY2(was_running, qPrintable("run ended on its own: " + QString::fromUtf8(p.readAllStandardError())));
+
+      // Resumed exactly from the newest checkpoint the previous kill left.
+      if (log.started) QCOMPARE(log.resumed_from.toStdString(), newest);
+      if (!log.checkpoint_steps.isEmpty()) {
+        const int expected = newest.empty() ? 1 : static_cast<int>(step_in_name(newest)) + 1;
+        QCOMPARE(log.checkpoint_steps.first(), expected);
+      }
+      const int temps = static_cast<int>(temp_files().size());
+      mid_write += temp_files() != old_temps ? 1 : 0;
+      std::string after;
+      try {
+        after = check_run_folder();
+      } catch (const std::exception& e) {
+        QFAIL(e.what());
+      }
+      // Nothing written before the kill is lost.
+      if (!newest.empty()) QVERIFY(!after.empty() && step_in_name(after) >= step_in_name(newest));
+      if (!log.checkpoint_steps.isEmpty()) QVERIFY(step_in_name(after) >= log.checkpoint_steps.last());
+      qInfo("kill %2d (%s, %4d ms after exec): newest checkpoint %s, %d temp file(s) left by kills", trial + 1,
+            kMomentNames[static_cast<int>(moment)], static_cast<int>(clock.elapsed()),
+            after.empty() ? "(none)" : std::filesystem::path(after).filename().c_str(), temps);
+      newest = after;
+    }
+    qInfo("%d of %d kills left a new temp file behind (landed while a file was written)", mid_write, kKills);
+    QVERIFY2(!newest.empty(), "no checkpoint was ever written: kills came too early to test anything");
+
+    // A final undisturbed run resumes at the newest checkpoint and reaches the target.
+    const int start = static_cast<int>(step_in_name(newest));
+    const int target = start + 5;
+    QProcess p;
+    p.start(QStringLiteral(NCSN_CLI_PATH), train_args(target));
+    QVERIFY(p.waitForFinished(120000));
+    QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
+    const RunLog log = parse_events(p.readAllStandardOutput());
+    QCOMPARE(log.resumed_from.toStdString(), newest);
+    QCOMPARE(log.checkpoint_steps, QList<int>({start + 1, start + 2, start + 3, start + 4, start + 5}));
+    QCOMPARE(log.finished["step"].toInt(), target);
+    QVERIFY(log.finished["completed"].toBool());
+    QCOMPARE(ncsn::read_checkpoint_meta(ncsn::checkpoint_path(ncsn::test::str(run_dir_), target)).step, int64_t{target});
+  }
+};
+
+QTEST_GUILESS_MAIN(TestKillResume)
+#include "test_kill_resume.moc"
