@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Times the authors' reference PyTorch code (ermongroup/ncsn) the way ncsn-bench times ours:
+its CondRefineNetDilated, its anneal_Langevin_dynamics loop and its DSM loss + Adam step, on
+random weights and random data, median of repeated runs after warm-up. The reference code is
+imported from --ref (a checkout of github.com/ermongroup/ncsn); it is never part of this repo.
+
+  python3 bench/reference_bench.py --ref /path/to/ncsn --config small --batches 1,16 --threads 2
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import types
+
+CONFIGS = {  # name: (channels, image size, ngf, conv GFLOP per image from issue 4, 0 = unknown)
+    "small": (1, 28, 16, 0.0),
+    "fm": (1, 28, 64, 3.79),
+    "cifar": (3, 32, 128, 19.8),
+}
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--ref", required=True, help="checkout of ermongroup/ncsn")
+    p.add_argument("--config", default="small", choices=["small", "fm", "cifar", "all"])
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--batches", default=None, help="e.g. 1,16,64")
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--threads", type=int, default=0, help="0: every core")
+    p.add_argument("--train-batch", type=int, default=128)
+    p.add_argument("--train-steps", type=int, default=5)
+    p.add_argument("--json", default=None)
+    return p.parse_args()
+
+
+def sync(device):
+    import torch
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def reference_config(channels, size, ngf, device):
+    ns = types.SimpleNamespace
+    return ns(data=ns(channels=channels, image_size=size, logit_transform=False),
+              model=ns(ngf=ngf, num_classes=10, sigma_begin=1.0, sigma_end=0.01),
+              device=device)
+
+
+def reference_langevin(ref):
+    """The reference's AnnealRunner.anneal_Langevin_dynamics, taken from its source as is.
+    Importing runners/anneal_runner.py would pull in tensorboardX, torchvision and PIL, which
+    the timing does not need."""
+    import ast
+    import numpy as np
+    import torch
+    import tqdm
+    path = os.path.join(ref, "runners", "anneal_runner.py")
+    tree = ast.parse(open(path).read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == "anneal_Langevin_dynamics":
+            scope = {"np": np, "torch": torch, "tqdm": tqdm}
+            exec(compile(ast.Module(body=[node], type_ignores=[]), path, "exec"), scope)
+            return scope[node.name]
+    raise SystemExit(f"anneal_Langevin_dynamics not found in {path}")
+
+
+def main():
+    a = parse()
+    sys.path.insert(0, os.path.abspath(a.ref))
+    import numpy as np
+    import torch
+    from models.cond_refinenet_dilated import CondRefineNetDilated
+    from losses.dsm import anneal_dsm_score_estimation
+    anneal = reference_langevin(a.ref)
+
+    torch.set_num_threads(a.threads if a.threads > 0 else os.cpu_count())
+    device = torch.device(a.device)
+    batches = [int(b) for b in a.batches.split(",")] if a.batches else ([1, 16, 64, 256, 1024] if device.type == "cuda" else [1, 16, 64])
+    names = list(CONFIGS) if a.config == "all" else [a.config]
+    sigmas = np.exp(np.linspace(np.log(1.0), np.log(0.01), 10))
+    report = {"engine": "reference (ermongroup/ncsn)", "torch": torch.__version__, "device": str(device),
+              "threads": torch.get_num_threads(), "steps": a.steps, "warmup": a.warmup, "repeats": a.repeats, "configs": []}
+    print(f"reference_bench on {device} ({torch.get_num_threads()} threads), torch {torch.__version__}")
+    n_each = max(1, a.steps // 10)
+    for name in names:
+        c, s, ngf, gflop = CONFIGS[name]
+        torch.manual_seed(0)
+        net = CondRefineNetDilated(reference_config(c, s, ngf, device)).to(device)
+        params = sum(p.numel() for p in net.parameters())
+        entry = {"name": name, "parameters": params, "langevin": []}
+        print(f"\n{name}: {c}x{s}x{s}, ngf {ngf}, {params} parameters")
+        print(f"{'batch':>7}{'steps/s':>12}{'images/s':>12}{'GFLOP/s':>12}")
+        for b in batches:
+            rates = []
+            for r in range(a.warmup + a.repeats):
+                x = torch.rand(b, c, s, s, device=device)
+                sync(device)
+                t0 = time.perf_counter()
+                anneal(None, x, net, sigmas, n_each, 0.00002)
+                sync(device)
+                if r >= a.warmup:
+                    rates.append(n_each * 10 / (time.perf_counter() - t0))
+            rate = statistics.median(rates)
+            print(f"{b:>7}{rate:>12.2f}{rate * b / 1000:>12.3f}{gflop * b * rate:>12.1f}")
+            entry["langevin"].append({"batch": b, "steps_per_s": rate, "images_per_s": rate * b / 1000, "gflop_per_s": gflop * b * rate})
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3, betas=(0.9, 0.999))
+        sig = torch.tensor(sigmas, dtype=torch.float32, device=device)
+        times = []
+        for r in range(a.warmup + a.repeats):
+            sync(device)
+            t0 = time.perf_counter()
+            for _ in range(a.train_steps if r >= a.warmup else 1):
+                x = torch.rand(a.train_batch, c, s, s, device=device)
+                labels = torch.randint(0, 10, (a.train_batch,), device=device)
+                loss = anneal_dsm_score_estimation(net, x, labels, sig, 2.0)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            sync(device)
+            if r >= a.warmup:
+                times.append(a.train_steps / (time.perf_counter() - t0))
+        entry["train_iters_per_s"] = statistics.median(times)
+        entry["train_batch"] = a.train_batch
+        print(f"training at batch {a.train_batch}: {entry['train_iters_per_s']:.3f} it/s")
+        report["configs"].append(entry)
+    import resource
+    report["peak_host_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak host memory: {report['peak_host_mib']:.0f} MiB")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(report, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
