@@ -30,14 +30,29 @@ void InteractivePlot::refresh() {
   if (followingData_) {
     rescaleAxes();
     xAxis->scaleRange(xPadding_);
-    // A constant series (the learning rate, mostly) has no height: frame it around its value.
-    const QCPRange y = yAxis->range();
-    if (y.size() <= 1e-9 * std::max(1e-30, std::abs(y.center())))
-      yAxis->setRange(y.center() == 0 ? QCPRange(-1, 1) : QCPRange(y.center() * 0.5, y.center() * 1.5));
+    // A constant series (the learning rate, mostly) has no height, and QCustomPlot would keep the
+    // previous height and pad it again on every refresh: frame it around its value instead.
+    bool found = false;
+    const QCPRange values = graphValueRange(found);
+    if (found && values.size() <= 1e-9 * std::max(1e-30, std::abs(values.center())))
+      yAxis->setRange(values.center() == 0 ? QCPRange(-1, 1) : QCPRange(values.center() * 0.5, values.center() * 1.5));
     else
       yAxis->scaleRange(yPadding_);
   }
   replot(QCustomPlot::rpQueuedReplot);
+}
+
+QCPRange InteractivePlot::graphValueRange(bool& found) const {
+  found = false;
+  QCPRange total;
+  for (int i = 0; i < graphCount(); ++i) {
+    bool ok = false;
+    const QCPRange r = graph(i)->data()->valueRange(ok);
+    if (!ok) continue;
+    total = found ? QCPRange(std::min(total.lower, r.lower), std::max(total.upper, r.upper)) : r;
+    found = true;
+  }
+  return total;
 }
 
 void InteractivePlot::showAllData() {

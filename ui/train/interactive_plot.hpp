@@ -30,6 +30,7 @@ class InteractivePlot : public QCustomPlot {
   void saveWithDialog();
 
   QString title_;
+  QCPRange graphValueRange(bool& found) const;  // over every graph's data
   bool followingData_ = true;
   double xPadding_ = 1.0, yPadding_ = 1.1;
 };

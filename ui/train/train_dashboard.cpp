@@ -68,8 +68,8 @@ TrainDashboard::TrainDashboard(QWidget* parent)
   chartsLayout->setContentsMargins(0, 0, 0, 0);
   chartsLayout->addWidget(lossPlot_, 3);
   auto* lowerCharts = new QHBoxLayout;
-  lowerCharts->addWidget(levelPlot_);
-  lowerCharts->addWidget(lrPlot_);
+  lowerCharts->addWidget(levelPlot_, 3);
+  lowerCharts->addWidget(lrPlot_, 2);
   chartsLayout->addLayout(lowerCharts, 2);
 
   auto* splitter = new QSplitter(Qt::Horizontal, this);
