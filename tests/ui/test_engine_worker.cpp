@@ -1,5 +1,6 @@
 // The engine worker on its own thread: frames, completion, stop within one step, finishing a
 // level, inpainting's known pixels, errors as signals, and the frame throttle and exports.
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QThread>
@@ -25,13 +26,17 @@ class TestEngineWorker : public QObject {
   void loadTinyModel() {
     QSignalSpy loaded(worker_, &EngineWorker::modelLoaded);
     QMetaObject::invokeMethod(worker_, "loadModel", Q_ARG(QString, checkpoint_));
-    QVERIFY(loaded.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(!loaded.isEmpty(), 30000);
   }
 
   JobOutcome runAndWait(const SampleRequest& r) {
     QSignalSpy finished(worker_, &EngineWorker::jobFinished);
     QMetaObject::invokeMethod(worker_, "sample", Q_ARG(ncsn::SampleRequest, r));
-    if (!finished.wait(60000)) return {};
+    // Polls: a spy's wait() would miss a signal the worker sent before wait() started.
+    QElapsedTimer clock;
+    clock.start();
+    while (finished.isEmpty() && clock.elapsed() < 60000) QTest::qWait(5);
+    if (finished.isEmpty()) return {};
     return finished.takeFirst().at(0).value<JobOutcome>();
   }
 
@@ -129,7 +134,7 @@ class TestEngineWorker : public QObject {
     s.stepsPerLevel = 4;
     QSignalSpy finished(worker_, &EngineWorker::jobFinished);
     QMetaObject::invokeMethod(worker_, "inpaint", Q_ARG(QImage, image), Q_ARG(QImage, mask), Q_ARG(ncsn::InpaintSettings, s));
-    QVERIFY(finished.wait(60000));
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
     const auto outcome = finished.takeFirst().at(0).value<JobOutcome>();
     QCOMPARE(outcome.kind, QStringLiteral("inpaint"));
     QCOMPARE(outcome.images.size(), 3);
@@ -148,12 +153,12 @@ class TestEngineWorker : public QObject {
   void errorsArriveAsSignalsAndTheWorkerGoesOn() {
     QSignalSpy failed(worker_, &EngineWorker::failed);
     QMetaObject::invokeMethod(worker_, "loadModel", Q_ARG(QString, dir_.filePath(QStringLiteral("missing.ncsn"))));
-    QVERIFY(failed.wait(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 10000);
     QVERIFY(failed.takeFirst().at(0).toString().contains(QStringLiteral("missing.ncsn")));
 
     QMetaObject::invokeMethod(worker_, "inpaint", Q_ARG(QImage, test::gradientImage(12)), Q_ARG(QImage, test::gradientImage(12)),
                               Q_ARG(ncsn::InpaintSettings, InpaintSettings{}));
-    QVERIFY(failed.wait(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 10000);
     QVERIFY(failed.takeFirst().at(0).toString().contains(QStringLiteral("12×12")));
 
     loadTinyModel();  // still usable

@@ -26,7 +26,7 @@ class TestMainWindow : public QObject {
   static void openModel(MainWindow& window, const QString& path) {
     QSignalSpy ready(&window, &MainWindow::modelReady);
     window.openCheckpoint(path);
-    QVERIFY(ready.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty(), 30000);
   }
 
  private slots:
@@ -66,7 +66,7 @@ class TestMainWindow : public QObject {
     sinceTick.start();
     probe.start(10);
     window.startSampling();
-    QVERIFY(ended.wait(120000));
+    QTRY_VERIFY_WITH_TIMEOUT(!ended.isEmpty(), 120000);
     probe.stop();
     QVERIFY2(worstGapMs < 100, qPrintable(QStringLiteral("the UI thread stalled for %1 ms").arg(worstGapMs)));
     QVERIFY(window.sampleView()->storedFrameCount() >= 2);  // live frames arrived, plus the final state
@@ -84,7 +84,7 @@ class TestMainWindow : public QObject {
     window.sampleView()->setRequest(r);
     QSignalSpy ended(&window, &MainWindow::jobEnded);
     window.startSampling();
-    QVERIFY(ended.wait(60000));
+    QTRY_VERIFY_WITH_TIMEOUT(!ended.isEmpty(), 60000);
 
     const QString png = dir_.filePath(QStringLiteral("export.png"));
     window.sampleView()->exportGrid(png);
@@ -109,7 +109,7 @@ class TestMainWindow : public QObject {
     window.show();
     QSignalSpy errors(&window, &MainWindow::errorShown);
     window.openCheckpoint(dir_.filePath(QStringLiteral("broken.ncsn")));
-    QVERIFY(errors.wait(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 10000);
     QVERIFY(errors.takeFirst().at(0).toString().contains(QStringLiteral("broken.ncsn")));
     openModel(window, checkpoint_);  // the next job still runs
   }
@@ -123,7 +123,7 @@ class TestMainWindow : public QObject {
     window->sampleView()->setRequest(r);
     QSignalSpy started(window->worker(), &EngineWorker::jobStarted);
     window->startSampling();
-    QVERIFY(started.wait(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty(), 10000);
     QElapsedTimer clock;
     clock.start();
     window->close();

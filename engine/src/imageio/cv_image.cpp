@@ -17,6 +17,7 @@ cv::Mat decode_image(const std::string& path, int64_t channels) {
   const std::string bytes = read_data_file(path);
   if (bytes.empty()) throw DataError(path + ": the file is empty");
   if (bytes.size() > static_cast<size_t>(INT_MAX)) throw DataError(path + ": the image file is too large (over 2 GiB)");
+  if (bytes.rfind("\x89PNG", 0) == 0) check_png_structure(bytes, path);
   const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat image;
   try {

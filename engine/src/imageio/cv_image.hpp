@@ -11,6 +11,10 @@ namespace ncsn::detail {
 // DataError naming the file when it is missing or cannot be decoded; ConfigError for other channel counts.
 cv::Mat decode_image(const std::string& path, int64_t channels);
 
+// Checks a PNG's chunk structure (lengths, CRCs, IHDR first) and its size before a decoder sees
+// it: libpng trusts declared sizes and would try to allocate gigabytes for a corrupt file.
+void check_png_structure(const std::string& bytes, const std::string& where);
+
 // A continuous 8-bit image -> uint8 tensor [C, H, W] (a copy).
 torch::Tensor mat_to_chw(const cv::Mat& image);
 
