@@ -236,26 +236,6 @@ void write_reference_checkpoint(const std::string& path, ncsn::NcsnScoreNet& mod
   write_torch_save(path, pickle);
 }
 
-// Lowers the file size limit (with SIGXFSZ ignored, so writes fail with EFBIG) for its lifetime.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    getrlimit(RLIMIT_FSIZE, &saved_);
-    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
-    rlimit lowered = saved_;
-    lowered.rlim_cur = bytes;
-    setrlimit(RLIMIT_FSIZE, &lowered);
-  }
-  ~FileSizeLimit() {
-    setrlimit(RLIMIT_FSIZE, &saved_);
-    std::signal(SIGXFSZ, old_handler_);
-  }
-
- private:
-  rlimit saved_{};
-  void (*old_handler_)(int) = nullptr;
-};
-
 }  // namespace
 
 class TestCheckpoint : public QObject {
@@ -368,7 +348,7 @@ class TestCheckpoint : public QObject {
     // A full disk (file size limit: write() fails with EFBIG half way through the checkpoint).
     QVERIFY(before.size() > 20000);
     {
-      FileSizeLimit limit(8192);
+      ncsn::test::FileSizeLimit limit(8192);
       QVERIFY_THROWS_EXCEPTION(ncsn::WriteError, ncsn::save_checkpoint(file, model, meta));
     }
     QVERIFY(read_bytes(file) == before);
@@ -383,7 +363,7 @@ class TestCheckpoint : public QObject {
     QVERIFY(temp_files_in(dir).empty());
     // The message says what happened and that nothing was lost.
     try {
-      FileSizeLimit limit(8192);
+      ncsn::test::FileSizeLimit limit(8192);
       ncsn::save_checkpoint(file, model, meta);
       QFAIL("no WriteError");
     } catch (const ncsn::WriteError& e) {

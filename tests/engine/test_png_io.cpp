@@ -41,22 +41,6 @@ const ncsn::PngText kSettings{
     {"Software", "NCSN Studio"},
 };
 
-// Lowers the file-size limit so that writes fail even for root, then restores it.
-struct FileSizeLimit {
-  rlimit saved{};
-  explicit FileSizeLimit(rlim_t bytes) {
-    getrlimit(RLIMIT_FSIZE, &saved);
-    signal(SIGXFSZ, SIG_IGN);  // get EFBIG instead of being killed
-    rlimit low = saved;
-    low.rlim_cur = bytes;
-    setrlimit(RLIMIT_FSIZE, &low);
-  }
-  ~FileSizeLimit() {
-    setrlimit(RLIMIT_FSIZE, &saved);
-    signal(SIGXFSZ, SIG_DFL);
-  }
-};
-
 }  // namespace
 
 class TestPngIo : public QObject {
@@ -186,7 +170,7 @@ class TestPngIo : public QObject {
     const auto before = ncsn::test::read_bytes(target);
     {
       // A large random image cannot fit under the limit, so the write fails part-way (EFBIG).
-      FileSizeLimit limit(before.size() + 64);
+      ncsn::test::FileSizeLimit limit(before.size() + 64);
       QVERIFY_THROWS_EXCEPTION(ncsn::WriteError, ncsn::write_png(target, random_hwc(64, 64, 3), {{"seed", "2"}}));
     }
     QCOMPARE(ncsn::test::read_bytes(target), before);

@@ -87,25 +87,6 @@ struct Recorder {
   }
 };
 
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    getrlimit(RLIMIT_FSIZE, &saved_);
-    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);  // write() then fails with EFBIG instead of killing us
-    rlimit lowered = saved_;
-    lowered.rlim_cur = bytes;
-    setrlimit(RLIMIT_FSIZE, &lowered);
-  }
-  ~FileSizeLimit() {
-    setrlimit(RLIMIT_FSIZE, &saved_);
-    std::signal(SIGXFSZ, old_handler_);
-  }
-
- private:
-  rlimit saved_{};
-  void (*old_handler_)(int) = nullptr;
-};
-
 }  // namespace
 
 class TestTrainer : public QObject {
@@ -318,7 +299,7 @@ class TestTrainer : public QObject {
     auto more = make_trainer(cfg4);
     QVERIFY(more.resume_latest().has_value());
     {
-      FileSizeLimit limit(8192);
+      ncsn::test::FileSizeLimit limit(8192);
       QVERIFY_THROWS_EXCEPTION(ncsn::WriteError, more.run());
     }
     QVERIFY(ncsn::test::read_bytes(good) == before);

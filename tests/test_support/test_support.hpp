@@ -1,5 +1,7 @@
 #pragma once
 // Helpers shared by the test suites: tensor comparison and small fixture writers.
+#include <sys/resource.h>
+
 #include <string>
 
 #include <QString>
@@ -19,5 +21,19 @@ std::string read_bytes(const std::string& path);
 void write_idx_folder(const std::string& dir, int train_n, int test_n);
 
 inline std::string str(const QString& s) { return s.toStdString(); }
+
+// Lowers the file size limit for its lifetime, with SIGXFSZ ignored so that writes fail with
+// EFBIG: a full disk, even for root and without special mounts.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes);
+  ~FileSizeLimit();
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  void (*old_handler_)(int) = nullptr;
+};
 
 }  // namespace ncsn::test
