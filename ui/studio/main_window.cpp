@@ -108,12 +108,12 @@ void MainWindow::showPage(Page page) { pages_->setCurrentIndex(page); }
 
 void MainWindow::buildActions() {
   auto* file = menuBar()->addMenu(tr("&File"));
-  auto* open = file->addAction(tr("&Open checkpoint…"), this, [this] {
+  openAction_ = file->addAction(tr("&Open checkpoint…"), this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(),
                                                       tr("Checkpoints (*.ncsn *.pth *.pt);;All files (*)"));
     if (!path.isEmpty()) openCheckpoint(path);
   });
-  open->setShortcut(QKeySequence::Open);
+  openAction_->setShortcut(QKeySequence::Open);
   recentMenu_ = file->addMenu(tr("Open &recent"));
   file->addSeparator();
   auto* exportGrid = file->addAction(tr("&Export sample grid…"), this, [this] {
@@ -152,11 +152,7 @@ void MainWindow::buildModelBar() {
   auto* bar = addToolBar(tr("Model"));
   bar->setObjectName(QStringLiteral("modelBar"));
   bar->setMovable(false);
-  bar->addAction(tr("Open checkpoint…"), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(),
-                                                      tr("Checkpoints (*.ncsn *.pth *.pt);;All files (*)"));
-    if (!path.isEmpty()) openCheckpoint(path);
-  });
+  bar->addAction(openAction_);
   modelLabel_ = new QLabel(tr("No model: open a checkpoint (Ctrl+O), import a reference .pth, or train one."));
   modelLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   bar->addWidget(modelLabel_);

@@ -7,6 +7,7 @@
 
 #include "engine_types.hpp"
 
+class QAction;
 class QComboBox;
 class QLabel;
 class QMenu;
@@ -90,6 +91,7 @@ class MainWindow : public QMainWindow {
   QProgressBar* progress_ = nullptr;
   QPushButton* cancel_ = nullptr;
   QMenu* recentMenu_ = nullptr;
+  QAction* openAction_ = nullptr;  // in the File menu and on the model bar
   QVector<double> trainSigmas_;
 };
 
