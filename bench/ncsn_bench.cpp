@@ -81,22 +81,29 @@ void sync(const torch::Device& d) {
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Convolution FLOPs of one forward pass, from the shapes the engine's network really produces.
-// LibTorch modules have no forward hooks, so every aten::convolution call is observed instead:
+// LibTorch modules have no forward hooks, so the convolution operators are observed instead:
 // 2 * Cin/groups * k^2 * Cout * Hout * Wout = 2 * weight.numel() * Hout * Wout per image.
+// The engine calls aten::mkldnn_convolution directly on CPU inference, aten::convolution
+// otherwise (which may call the former): only the outermost call counts.
 struct ConvCall : at::ObserverContext {
   int64_t weight_numel = 0;
 };
 thread_local double traced_conv_flops = 0;
+thread_local bool inside_conv = false;
 
 std::unique_ptr<at::ObserverContext> conv_start(const at::RecordFunction& fn) {
-  if (std::strcmp(fn.name(), "aten::convolution") != 0) return nullptr;
+  const char* name = fn.name();
+  if (inside_conv || (std::strcmp(name, "aten::convolution") != 0 && std::strcmp(name, "aten::mkldnn_convolution") != 0))
+    return nullptr;
+  inside_conv = true;
   auto call = std::make_unique<ConvCall>();
-  call->weight_numel = fn.inputs()[1].toTensor().numel();  // (input, weight, bias, stride, ...)
+  call->weight_numel = fn.inputs()[1].toTensor().numel();  // (input, weight, bias, ...) in both
   return call;
 }
 
 void conv_end(const at::RecordFunction& fn, at::ObserverContext* context) {
   if (!context) return;
+  inside_conv = false;
   const auto out = fn.outputs()[0].toTensor();  // [N, Cout, Hout, Wout]
   traced_conv_flops += 2.0 * static_cast<ConvCall*>(context)->weight_numel * out.size(2) * out.size(3) * out.size(0);
 }

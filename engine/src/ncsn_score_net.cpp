@@ -50,9 +50,9 @@ std::vector<int64_t> spatial_size(const torch::Tensor& t) { return {t.size(2), t
 NcsnScoreNetImpl::NcsnScoreNetImpl(const ModelConfig& c) : config(c) {
   config.validate();
   const int64_t ngf = c.ngf, L = c.num_classes;
-  begin_conv = register_module("begin_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.channels, ngf, 3).padding(1)));
+  begin_conv = register_module("begin_conv", Conv2d(c.channels, ngf, 3, /*padding=*/1));
   normalizer = register_module("normalizer", CondInstanceNormPP(ngf, L));
-  end_conv = register_module("end_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(ngf, c.channels, 3).padding(1)));
+  end_conv = register_module("end_conv", Conv2d(ngf, c.channels, 3, /*padding=*/1));
 
   res1 = residual_stage(*this, "res1", {{ngf, ngf, L}, {ngf, ngf, L}});
   res2 = residual_stage(*this, "res2", {{ngf, 2 * ngf, L, true}, {2 * ngf, 2 * ngf, L}});

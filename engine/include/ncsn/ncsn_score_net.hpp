@@ -6,6 +6,7 @@
 
 #include "ncsn/cond_refine_block.hpp"
 #include "ncsn/cond_residual_block.hpp"
+#include "ncsn/conv2d.hpp"
 #include "ncsn/model_config.hpp"
 
 namespace ncsn {
@@ -16,7 +17,7 @@ struct NcsnScoreNetImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& labels);
 
   ModelConfig config;
-  torch::nn::Conv2d begin_conv{nullptr}, end_conv{nullptr};
+  Conv2d begin_conv{nullptr}, end_conv{nullptr};
   CondInstanceNormPP normalizer{nullptr};
   std::vector<CondResidualBlock> res1, res2, res3, res4;
   CondRefineBlock refine1{nullptr}, refine2{nullptr}, refine3{nullptr}, refine4{nullptr};
