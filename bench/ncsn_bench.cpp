@@ -288,13 +288,13 @@ Options parse(int argc, char** argv) {
     else if (a == "-h" || a == "--help") {
       std::cout << "ncsn-bench [--config small|fm|cifar|all] [--device cpu|cuda|auto] [--batches 1,16,64]\n"
                    "           [--steps N] [--warmup N] [--repeats N] [--threads N (0: every core)]\n"
-                   "           [--train-batch N] [--train-steps N] [--frame-cost] [--json out.json]\n"
+                   "           [--train-batch N] [--train-steps N (0: no training)] [--frame-cost] [--json out.json]\n"
                    "--steps: Langevin steps per timed run (T = N/10 per level; below 10, the first N levels)\n";
       std::exit(0);
     } else throw std::invalid_argument("unknown option " + a);
   }
-  if (o.repeats < 1 || o.steps < 1 || o.train_steps < 1 || o.warmup < 0)
-    throw std::invalid_argument("--steps, --repeats and --train-steps must be at least 1, --warmup at least 0");
+  if (o.repeats < 1 || o.steps < 1 || o.train_steps < 0 || o.warmup < 0)
+    throw std::invalid_argument("--steps and --repeats must be at least 1, --train-steps and --warmup at least 0");
   return o;
 }
 
@@ -355,15 +355,17 @@ int main(int argc, char** argv) try {
       entry["langevin"].push_back(row);
     }
     const double first = first_frame_ms(sampler, c.model, 16, o, device);
-    const double train = train_iters_per_s(c.model, o, device);
-    const double train_gflops = 3 * gflop * o.train_batch * train;  // backward ~ 2x forward
-    std::cout << "first live frame (batch 16): " << std::setprecision(1) << first << " ms\n"
-              << "training at batch " << o.train_batch << ": " << std::setprecision(3) << train << " it/s, "
-              << std::setprecision(1) << train_gflops << " GFLOP/s\n";
+    std::cout << "first live frame (batch 16): " << std::setprecision(1) << first << " ms\n";
     entry["first_frame_ms_batch16"] = first;
-    entry["train_iters_per_s"] = train;
-    entry["train_gflop_per_s"] = train_gflops;
-    entry["train_batch"] = o.train_batch;
+    if (o.train_steps > 0) {
+      const double train = train_iters_per_s(c.model, o, device);
+      const double train_gflops = 3 * gflop * o.train_batch * train;  // backward ~ 2x forward
+      std::cout << "training at batch " << o.train_batch << ": " << std::setprecision(3) << train << " it/s, "
+                << std::setprecision(1) << train_gflops << " GFLOP/s\n";
+      entry["train_iters_per_s"] = train;
+      entry["train_gflop_per_s"] = train_gflops;
+      entry["train_batch"] = o.train_batch;
+    }
     entry["peak_device_mib"] = peak_device_mib(device);
     if (device.is_cuda()) std::cout << "peak device memory: " << std::setprecision(0) << peak_device_mib(device) << " MiB\n";
     report["configs"].push_back(entry);

@@ -33,7 +33,7 @@ def parse():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--threads", type=int, default=0, help="0: every core")
     p.add_argument("--train-batch", type=int, default=128)
-    p.add_argument("--train-steps", type=int, default=3)
+    p.add_argument("--train-steps", type=int, default=3, help="0: no training figure")
     p.add_argument("--json", default=None)
     return p.parse_args()
 
@@ -127,6 +127,10 @@ def main():
             rate = statistics.median(rates)
             print(f"{b:>7}{rate:>12.2f}{rate * b / 1000:>12.3f}{gflop * b * rate:>12.1f}")
             entry["langevin"].append({"batch": b, "steps_per_s": rate, "images_per_s": rate * b / 1000, "gflop_per_s": gflop * b * rate})
+        entry["peak_device_mib"] = torch.cuda.max_memory_reserved(device) / 2**20 if device.type == "cuda" else 0
+        report["configs"].append(entry)
+        if a.train_steps == 0:
+            continue
         opt = torch.optim.Adam(net.parameters(), lr=1e-3, betas=(0.9, 0.999))
         sig = torch.tensor(sigmas, dtype=torch.float32, device=device)
         times = []
@@ -150,7 +154,6 @@ def main():
         print(f"training at batch {a.train_batch}: {entry['train_iters_per_s']:.3f} it/s, {entry['train_gflop_per_s']:.1f} GFLOP/s")
         if device.type == "cuda":
             print(f"peak device memory: {entry['peak_device_mib']:.0f} MiB")
-        report["configs"].append(entry)
     import resource
     report["peak_host_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak host memory: {report['peak_host_mib']:.0f} MiB")
