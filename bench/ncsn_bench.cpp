@@ -119,7 +119,9 @@ double conv_gflop_per_image(ncsn::NcsnScoreNet& net, const ModelConfig& m, const
   return traced_conv_flops / 1e9;
 }
 
+// As ModelSession (the CLI's and the studio's sampler) sets a model up.
 ncsn::AnnealedLangevinSampler make_sampler(ncsn::NcsnScoreNet net, const ModelConfig& m, const torch::Device& d) {
+  if (d.is_cpu()) ncsn::use_channels_last_weights(*net);
   auto score = [net](const torch::Tensor& x, const torch::Tensor& l) mutable { return net->forward(x, l); };
   return {score, ncsn::geometric_sigmas(m.sigma_begin, m.sigma_end, m.num_classes).to(d)};
 }

@@ -81,6 +81,12 @@ torch::Tensor NcsnScoreNetImpl::forward(const torch::Tensor& x, const torch::Ten
   return end_conv->forward(torch::elu(normalizer->forward(out, labels)));
 }
 
+void use_channels_last_weights(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
 int64_t count_parameters(const torch::nn::Module& module) {
   int64_t n = 0;
   for (const auto& p : module.parameters()) n += p.numel();

@@ -130,6 +130,12 @@ class TestScoreNet : public QObject {
       inferred = net->forward(x, labels(1, 4));
     }
     QVERIFY(torch::allclose(inferred, trained, 1e-4, 1e-4));
+    ncsn::use_channels_last_weights(*net);  // as the sampling sessions do on CPU
+    {
+      c10::InferenceMode inference;
+      inferred = net->forward(x, labels(1, 4));
+    }
+    QVERIFY(torch::allclose(inferred, trained, 1e-4, 1e-4));
   }
 
   void rejectsBadInputsWithAClearMessage() {
