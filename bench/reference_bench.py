@@ -69,6 +69,11 @@ def reference_langevin(ref):
     raise SystemExit(f"anneal_Langevin_dynamics not found in {path}")
 
 
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown")
+
+
 def conv_gflop_per_image(net, c, s, device):
     """Forward convolution FLOPs at batch 1 from forward hooks: 2 * Cin/groups * k^2 * Cout * Hout * Wout."""
     import torch
@@ -96,7 +101,7 @@ def main():
     batches = [int(b) for b in a.batches.split(",")] if a.batches else ([1, 16, 64, 256, 1024] if device.type == "cuda" else [1, 16, 64])
     names = list(CONFIGS) if a.config == "all" else [a.config]
     sigmas = np.exp(np.linspace(np.log(1.0), np.log(0.01), 10))
-    report = {"engine": "reference (ermongroup/ncsn)", "torch": torch.__version__, "device": str(device),
+    report = {"engine": "reference (ermongroup/ncsn)", "torch": torch.__version__, "device": str(device), "cpu": cpu_model(),
               "threads": torch.get_num_threads(), "steps": a.steps, "warmup": a.warmup, "repeats": a.repeats, "configs": []}
     print(f"reference_bench on {device} ({torch.get_num_threads()} threads), torch {torch.__version__}")
     # The same step count as ncsn-bench: T = steps/10 per level, or the first `steps` levels at T = 1.
@@ -111,7 +116,9 @@ def main():
         gflop = conv_gflop_per_image(net, c, s, device)
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
-        entry = {"name": name, "parameters": params, "conv_gflop_per_image": gflop, "langevin_steps": steps, "langevin": []}
+        # No live view in the reference: first_frame_ms_batch16 stays null.
+        entry = {"name": name, "model": f"{c}x{s}x{s}, ngf {ngf}, L=10, sigma 1 -> 0.01", "parameters": params,
+                 "first_frame_ms_batch16": None, "conv_gflop_per_image": gflop, "langevin_steps": steps, "langevin": []}
         print(f"\n{name}: {c}x{s}x{s}, ngf {ngf}, {params} parameters, conv forward {gflop:.3f} GFLOP/image")
         print(f"{'batch':>7}{'steps/s':>12}{'images/s':>12}{'GFLOP/s':>12}")
         for b in batches:
