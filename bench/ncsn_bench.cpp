@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -15,8 +16,14 @@
 #include <string>
 #include <vector>
 
+#include <ATen/record_function.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
+
+#if NCSN_BENCH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 #include "ncsn/annealed_langevin_sampler.hpp"
 #include "ncsn/device.hpp"
@@ -34,14 +41,15 @@ struct Options {
   std::string configs = "small";  // small, fm, cifar or all
   std::string device = "auto";
   std::vector<int64_t> batches;
-  int steps = 20, warmup = 5, repeats = 5, threads = 0, train_batch = 128, train_steps = 5;
+  int steps = 20, warmup = 2, repeats = 5, threads = 0, train_batch = 128, train_steps = 3;
+  bool frame_cost = false;
   std::string json;
 };
 
 struct NamedConfig {
   std::string name;
   ModelConfig model;
-  double gflop_per_image;  // conv forward FLOPs (issue 4's counts for the reference sizes); 0 unknown
+  double expected_gflop;  // issue 4's forward conv count for the two reference sizes; 0: none given
 };
 
 std::vector<NamedConfig> configs(const std::string& which) {
@@ -72,29 +80,80 @@ void sync(const torch::Device& d) {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// Convolution FLOPs of one forward pass, from the shapes the engine's network really produces.
+// LibTorch modules have no forward hooks, so the convolution operators are observed instead:
+// 2 * Cin/groups * k^2 * Cout * Hout * Wout = 2 * weight.numel() * Hout * Wout per image.
+// The engine calls aten::mkldnn_convolution directly on CPU inference, aten::convolution
+// otherwise (which may call the former): only the outermost call counts.
+struct ConvCall : at::ObserverContext {
+  int64_t weight_numel = 0;
+};
+thread_local double traced_conv_flops = 0;
+thread_local bool inside_conv = false;
+
+std::unique_ptr<at::ObserverContext> conv_start(const at::RecordFunction& fn) {
+  const char* name = fn.name();
+  if (inside_conv || (std::strcmp(name, "aten::convolution") != 0 && std::strcmp(name, "aten::mkldnn_convolution") != 0))
+    return nullptr;
+  inside_conv = true;
+  auto call = std::make_unique<ConvCall>();
+  call->weight_numel = fn.inputs()[1].toTensor().numel();  // (input, weight, bias, ...) in both
+  return call;
+}
+
+void conv_end(const at::RecordFunction& fn, at::ObserverContext* context) {
+  if (!context) return;
+  inside_conv = false;
+  const auto out = fn.outputs()[0].toTensor();  // [N, Cout, Hout, Wout]
+  traced_conv_flops += 2.0 * static_cast<ConvCall*>(context)->weight_numel * out.size(2) * out.size(3) * out.size(0);
+}
+
+double conv_gflop_per_image(ncsn::NcsnScoreNet& net, const ModelConfig& m, const torch::Device& d) {
+  torch::NoGradGuard no_grad;
+  traced_conv_flops = 0;
+  const auto handle =
+      at::addThreadLocalCallback(at::RecordFunctionCallback(conv_start, conv_end).needsInputs(true).needsOutputs(true));
+  net->forward(torch::rand({1, m.channels, m.image_size, m.image_size}, torch::TensorOptions().device(d)),
+               torch::zeros({1}, torch::TensorOptions().dtype(torch::kLong).device(d)));
+  at::removeCallback(handle);
+  return traced_conv_flops / 1e9;
+}
+
+// As ModelSession (the CLI's and the studio's sampler) sets a model up.
 ncsn::AnnealedLangevinSampler make_sampler(ncsn::NcsnScoreNet net, const ModelConfig& m, const torch::Device& d) {
+  if (d.is_cpu()) ncsn::use_channels_last_weights(*net);
   auto score = [net](const torch::Tensor& x, const torch::Tensor& l) mutable { return net->forward(x, l); };
   return {score, ncsn::geometric_sigmas(m.sigma_begin, m.sigma_end, m.num_classes).to(d)};
+}
+
+// --steps N runs N Langevin steps: T = N / L per level, or the first N levels at T = 1 when N < L
+// (a stop request ends the chain there, as the studio's Stop button would).
+int64_t timed_steps(const Options& o, const ModelConfig& m) {
+  return o.steps < m.num_classes ? o.steps : (o.steps / m.num_classes) * m.num_classes;
 }
 
 // Steps/s of annealed Langevin at one batch size; `frames` converts every state to a host
 // 8-bit grid, the worst case of the studio's live view (which takes at most a few per second).
 double langevin_steps_per_s(const ncsn::AnnealedLangevinSampler& sampler, const ModelConfig& m, int64_t batch,
                             const Options& o, const torch::Device& d, bool frames) {
+  const int64_t steps = timed_steps(o, m);
   ncsn::LangevinSettings s;
-  s.steps_per_level = std::max<int64_t>(1, o.steps / m.num_classes);
-  s.frame_every = frames ? 1 : 0;
+  s.steps_per_level = std::max<int64_t>(1, steps / m.num_classes);
+  s.frame_every = 1;
   const std::vector<int64_t> shape = {m.channels, m.image_size, m.image_size};
-  const auto observer = [](const ncsn::LangevinPosition&, const torch::Tensor& x) { (void)ncsn::make_grid(x, 8); };
-  const int64_t steps = s.steps_per_level * m.num_classes;
   std::vector<double> rates;
   for (int r = 0; r < o.warmup + o.repeats; ++r) {
+    ncsn::JobControl control;
+    const auto observer = [&](const ncsn::LangevinPosition& at, const torch::Tensor& x) {
+      if (frames) (void)ncsn::make_grid(x, 8);
+      if (at.done == steps) control.request_stop();
+    };
     s.seed = static_cast<uint64_t>(r);
     sync(d);
     const auto t0 = Clock::now();
-    sampler.sample(batch, shape, s, frames ? ncsn::LangevinObserver(observer) : ncsn::LangevinObserver());
+    sampler.sample(batch, shape, s, observer, &control);
     sync(d);
-    if (r >= o.warmup) rates.push_back(steps / seconds_since(t0));
+    if (r >= o.warmup) rates.push_back(static_cast<double>(steps) / seconds_since(t0));
   }
   return median(rates);
 }
@@ -125,16 +184,18 @@ double first_frame_ms(const ncsn::AnnealedLangevinSampler& sampler, const ModelC
   return median(times);
 }
 
-// Iterations/s of the real Trainer (DSM loss, Adam step, data batching) on random images.
+// Iterations/s of the real Trainer (batching, dequantisation, DSM loss, Adam) on random images.
+// Timing starts at an iteration boundary, so at least one warm-up iteration always runs.
 double train_iters_per_s(const ModelConfig& m, const Options& o, const torch::Device& d) {
   ncsn::ImageDataset data;
   data.images = torch::randint(0, 256, {1024, m.channels, m.image_size, m.image_size}, torch::kU8);
   data.labels = torch::full({1024}, -1, torch::kLong);
   data.name = "random";
   const auto dir = std::filesystem::temp_directory_path() / ("ncsn-bench-" + std::to_string(::getpid()));
+  const int warmup = std::max(1, o.warmup);
   ncsn::TrainConfig t;
   t.batch_size = o.train_batch;
-  t.iterations = o.warmup + o.repeats * o.train_steps;
+  t.iterations = warmup + o.repeats * o.train_steps;
   t.checkpoint_every = t.iterations * 10;
   t.eval_every = 0;
   t.checkpoint_dir = dir.string();
@@ -149,7 +210,7 @@ double train_iters_per_s(const ModelConfig& m, const Options& o, const torch::De
   std::filesystem::remove_all(dir);
   std::vector<double> rates;
   for (int r = 0; r < o.repeats; ++r) {
-    const size_t a = static_cast<size_t>(o.warmup + r * o.train_steps) - 1, b = a + static_cast<size_t>(o.train_steps);
+    const size_t a = static_cast<size_t>(warmup + r * o.train_steps) - 1, b = a + static_cast<size_t>(o.train_steps);
     rates.push_back(o.train_steps / std::chrono::duration<double>(at[b] - at[a]).count());
   }
   return median(rates);
@@ -158,13 +219,41 @@ double train_iters_per_s(const ModelConfig& m, const Options& o, const torch::De
 double peak_host_mib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024.0;
+  return u.ru_maxrss / 1024.0;  // kilobytes on Linux: the same figure as VmHWM
 }
 
-int64_t parameter_count(ncsn::NcsnScoreNet& net) {
-  int64_t n = 0;
-  for (const auto& p : net->parameters()) n += p.numel();
-  return n;
+// Peak bytes the caching allocator reserved from the driver since the last reset (0 on CPU).
+double peak_device_mib(const torch::Device& d) {
+#if NCSN_BENCH_CUDA
+  if (d.is_cuda()) {
+    const auto index = static_cast<c10::DeviceIndex>(d.index() < 0 ? 0 : d.index());
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
+    return static_cast<double>(stats.reserved_bytes[0].peak) / (1024.0 * 1024.0);  // [0]: all pools
+  }
+#endif
+  (void)d;
+  return 0;
+}
+
+void reset_peak_device(const torch::Device& d) {
+#if NCSN_BENCH_CUDA
+  if (d.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(d.index() < 0 ? 0 : d.index()));
+#endif
+  (void)d;
+}
+
+std::string device_name(const torch::Device& d) {
+#if NCSN_BENCH_CUDA
+  if (d.is_cuda()) return ncsn::describe_device(d) + " " + at::cuda::getDeviceProperties(d.index() < 0 ? 0 : d.index())->name;
+#endif
+  return ncsn::describe_device(d);
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
 }
 
 std::vector<int64_t> parse_batches(const std::string& text) {
@@ -196,16 +285,18 @@ Options parse(int argc, char** argv) {
     else if (a == "--threads") o.threads = std::stoi(value());
     else if (a == "--train-batch") o.train_batch = std::stoi(value());
     else if (a == "--train-steps") o.train_steps = std::stoi(value());
+    else if (a == "--frame-cost") o.frame_cost = true;
     else if (a == "--json") o.json = value();
     else if (a == "-h" || a == "--help") {
       std::cout << "ncsn-bench [--config small|fm|cifar|all] [--device cpu|cuda|auto] [--batches 1,16,64]\n"
-                   "           [--steps N] [--warmup N] [--repeats N] [--threads N] [--train-batch N]\n"
-                   "           [--train-steps N] [--json out.json]\n";
+                   "           [--steps N] [--warmup N] [--repeats N] [--threads N (0: every core)]\n"
+                   "           [--train-batch N] [--train-steps N (0: no training)] [--frame-cost] [--json out.json]\n"
+                   "--steps: Langevin steps per timed run (T = N/10 per level; below 10, the first N levels)\n";
       std::exit(0);
     } else throw std::invalid_argument("unknown option " + a);
   }
-  if (o.repeats < 1 || o.steps < 1 || o.train_steps < 1 || o.warmup < 1)
-    throw std::invalid_argument("--steps, --repeats, --train-steps and --warmup must be at least 1");
+  if (o.repeats < 1 || o.steps < 1 || o.train_steps < 0 || o.warmup < 0)
+    throw std::invalid_argument("--steps and --repeats must be at least 1, --train-steps and --warmup at least 0");
   return o;
 }
 
@@ -220,46 +311,74 @@ int main(int argc, char** argv) try {
                                           : std::vector<int64_t>{1, 16, 64};
   nlohmann::json report = {{"engine", "ncsn-studio"},
                            {"torch", TORCH_VERSION},
-                           {"device", ncsn::describe_device(device)},
+                           {"device", device_name(device)},
+                           {"cpu", cpu_model()},
                            {"threads", threads},
                            {"steps", o.steps},
                            {"warmup", o.warmup},
                            {"repeats", o.repeats},
                            {"configs", nlohmann::json::array()}};
-  std::cout << "ncsn-bench on " << ncsn::describe_device(device) << ", LibTorch " << TORCH_VERSION << "\n";
+  std::cout << "ncsn-bench on " << device_name(device) << ", LibTorch " << TORCH_VERSION << ", " << cpu_model() << "\n";
   for (const auto& c : configs(o.configs)) {
     torch::manual_seed(0);
     ncsn::NcsnScoreNet net(c.model);
     net->to(device);
+    reset_peak_device(device);
+    const double gflop = conv_gflop_per_image(net, c.model, device);
     const auto sampler = make_sampler(net, c.model, device);
-    nlohmann::json entry = {{"name", c.name}, {"model", c.model.describe()}, {"parameters", parameter_count(net)}};
-    std::cout << "\n" << c.name << ": " << c.model.describe() << ", " << parameter_count(net) << " parameters\n";
-    std::cout << std::setw(7) << "batch" << std::setw(12) << "steps/s" << std::setw(12) << "images/s" << std::setw(12)
-              << "GFLOP/s" << std::setw(16) << "frame cost %" << "\n";
+    nlohmann::json entry = {{"name", c.name},
+                            {"model", c.model.describe()},
+                            {"parameters", ncsn::count_parameters(*net)},
+                            {"conv_gflop_per_image", gflop},
+                            {"langevin_steps", timed_steps(o, c.model)},
+                            {"langevin", nlohmann::json::array()}};
+    std::cout << "\n" << c.name << ": " << c.model.describe() << ", " << ncsn::count_parameters(*net)
+              << " parameters, conv forward " << std::fixed << std::setprecision(3) << gflop << " GFLOP/image";
+    if (c.expected_gflop > 0) {
+      const bool matches = std::abs(gflop / c.expected_gflop - 1) < 0.01;
+      std::cout << " (issue 4: " << std::setprecision(2) << c.expected_gflop << (matches ? ", matches)" : ", MISMATCH)");
+      entry["conv_gflop_matches_issue"] = matches;
+    }
+    std::cout << "\n" << std::setw(7) << "batch" << std::setw(12) << "steps/s" << std::setw(12) << "images/s"
+              << std::setw(12) << "GFLOP/s" << (o.frame_cost ? "  frame cost %" : "") << "\n";
     for (int64_t b : batches) {
       const double plain = langevin_steps_per_s(sampler, c.model, b, o, device, false);
-      const double framed = langevin_steps_per_s(sampler, c.model, b, o, device, true);
       const double images = plain * b / 1000.0;  // a full anneal is L*T = 10*100 steps
-      const double gflops = c.gflop_per_image * b * plain;
-      const double frame_cost = 100.0 * (1.0 - framed / plain);
-      std::cout << std::setw(7) << b << std::setw(12) << std::fixed << std::setprecision(2) << plain << std::setw(12)
-                << std::setprecision(3) << images << std::setw(12) << std::setprecision(1) << gflops << std::setw(16)
-                << frame_cost << "\n";
-      entry["langevin"].push_back({{"batch", b}, {"steps_per_s", plain}, {"images_per_s", images},
-                                   {"gflop_per_s", gflops}, {"steps_per_s_with_frame_every_step", framed}});
+      const double gflops = gflop * b * plain;
+      nlohmann::json row = {{"batch", b}, {"steps_per_s", plain}, {"images_per_s", images}, {"gflop_per_s", gflops}};
+      std::cout << std::setw(7) << b << std::setw(12) << std::setprecision(2) << plain << std::setw(12)
+                << std::setprecision(3) << images << std::setw(12) << std::setprecision(1) << gflops;
+      if (o.frame_cost) {
+        const double framed = langevin_steps_per_s(sampler, c.model, b, o, device, true);
+        row["steps_per_s_with_frame_every_step"] = framed;
+        std::cout << std::setw(14) << 100.0 * (1.0 - framed / plain);
+      }
+      std::cout << "\n";
+      entry["langevin"].push_back(row);
     }
     const double first = first_frame_ms(sampler, c.model, 16, o, device);
-    const double train = train_iters_per_s(c.model, o, device);
-    std::cout << "first live frame (batch 16): " << std::setprecision(1) << first << " ms\n"
-              << "training at batch " << o.train_batch << ": " << std::setprecision(3) << train << " it/s\n";
+    std::cout << "first live frame (batch 16): " << std::setprecision(1) << first << " ms\n";
     entry["first_frame_ms_batch16"] = first;
-    entry["train_iters_per_s"] = train;
-    entry["train_batch"] = o.train_batch;
+    if (o.train_steps > 0) {
+      const double train = train_iters_per_s(c.model, o, device);
+      const double train_gflops = 3 * gflop * o.train_batch * train;  // backward ~ 2x forward
+      std::cout << "training at batch " << o.train_batch << ": " << std::setprecision(3) << train << " it/s, "
+                << std::setprecision(1) << train_gflops << " GFLOP/s\n";
+      entry["train_iters_per_s"] = train;
+      entry["train_gflop_per_s"] = train_gflops;
+      entry["train_batch"] = o.train_batch;
+    }
+    entry["peak_device_mib"] = peak_device_mib(device);
+    if (device.is_cuda()) std::cout << "peak device memory: " << std::setprecision(0) << peak_device_mib(device) << " MiB\n";
     report["configs"].push_back(entry);
   }
   report["peak_host_mib"] = peak_host_mib();
   std::cout << "\npeak host memory: " << std::setprecision(0) << peak_host_mib() << " MiB\n";
-  if (!o.json.empty()) std::ofstream(o.json) << report.dump(2) << "\n";
+  if (!o.json.empty()) {
+    std::ofstream out(o.json);
+    out << report.dump(2) << "\n";
+    if (!out) throw std::runtime_error("could not write " + o.json);
+  }
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "ncsn-bench: " << e.what() << "\n";

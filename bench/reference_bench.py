@@ -14,10 +14,10 @@ import sys
 import time
 import types
 
-CONFIGS = {  # name: (channels, image size, ngf, conv GFLOP per image from issue 4, 0 = unknown)
-    "small": (1, 28, 16, 0.0),
-    "fm": (1, 28, 64, 3.79),
-    "cifar": (3, 32, 128, 19.8),
+CONFIGS = {  # name: (channels, image size, ngf)
+    "small": (1, 28, 16),
+    "fm": (1, 28, 64),
+    "cifar": (3, 32, 128),
 }
 
 
@@ -27,12 +27,13 @@ def parse():
     p.add_argument("--config", default="small", choices=["small", "fm", "cifar", "all"])
     p.add_argument("--device", default="cpu")
     p.add_argument("--batches", default=None, help="e.g. 1,16,64")
-    p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--steps", type=int, default=20,
+                   help="Langevin steps per timed run: T = steps/10 per level; below 10, the first `steps` levels")
+    p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--threads", type=int, default=0, help="0: every core")
     p.add_argument("--train-batch", type=int, default=128)
-    p.add_argument("--train-steps", type=int, default=5)
+    p.add_argument("--train-steps", type=int, default=3, help="0: no training figure")
     p.add_argument("--json", default=None)
     return p.parse_args()
 
@@ -53,19 +54,37 @@ def reference_config(channels, size, ngf, device):
 def reference_langevin(ref):
     """The reference's AnnealRunner.anneal_Langevin_dynamics, taken from its source as is.
     Importing runners/anneal_runner.py would pull in tensorboardX, torchvision and PIL, which
-    the timing does not need."""
+    the timing does not need. Its tqdm progress bar (one per run, redrawn once per level) is
+    silenced so that the table stays readable."""
     import ast
     import numpy as np
     import torch
-    import tqdm
     path = os.path.join(ref, "runners", "anneal_runner.py")
     tree = ast.parse(open(path).read())
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name == "anneal_Langevin_dynamics":
-            scope = {"np": np, "torch": torch, "tqdm": tqdm}
+            scope = {"np": np, "torch": torch, "tqdm": types.SimpleNamespace(tqdm=lambda it, **_: it)}
             exec(compile(ast.Module(body=[node], type_ignores=[]), path, "exec"), scope)
             return scope[node.name]
     raise SystemExit(f"anneal_Langevin_dynamics not found in {path}")
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown")
+
+
+def conv_gflop_per_image(net, c, s, device):
+    """Forward convolution FLOPs at batch 1 from forward hooks: 2 * Cin/groups * k^2 * Cout * Hout * Wout."""
+    import torch
+    flops = []
+    hook = lambda m, _, out: flops.append(2 * m.weight.numel() * out.shape[2] * out.shape[3])
+    handles = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    with torch.no_grad():
+        net(torch.rand(1, c, s, s, device=device), torch.zeros(1, dtype=torch.long, device=device))
+    for h in handles:
+        h.remove()
+    return sum(flops) / 1e9
 
 
 def main():
@@ -82,17 +101,25 @@ def main():
     batches = [int(b) for b in a.batches.split(",")] if a.batches else ([1, 16, 64, 256, 1024] if device.type == "cuda" else [1, 16, 64])
     names = list(CONFIGS) if a.config == "all" else [a.config]
     sigmas = np.exp(np.linspace(np.log(1.0), np.log(0.01), 10))
-    report = {"engine": "reference (ermongroup/ncsn)", "torch": torch.__version__, "device": str(device),
+    report = {"engine": "reference (ermongroup/ncsn)", "torch": torch.__version__, "device": str(device), "cpu": cpu_model(),
               "threads": torch.get_num_threads(), "steps": a.steps, "warmup": a.warmup, "repeats": a.repeats, "configs": []}
     print(f"reference_bench on {device} ({torch.get_num_threads()} threads), torch {torch.__version__}")
+    # The same step count as ncsn-bench: T = steps/10 per level, or the first `steps` levels at T = 1.
     n_each = max(1, a.steps // 10)
+    levels = sigmas if a.steps >= 10 else sigmas[:a.steps]
+    steps = n_each * len(levels)
     for name in names:
-        c, s, ngf, gflop = CONFIGS[name]
+        c, s, ngf = CONFIGS[name]
         torch.manual_seed(0)
         net = CondRefineNetDilated(reference_config(c, s, ngf, device)).to(device)
         params = sum(p.numel() for p in net.parameters())
-        entry = {"name": name, "parameters": params, "langevin": []}
-        print(f"\n{name}: {c}x{s}x{s}, ngf {ngf}, {params} parameters")
+        gflop = conv_gflop_per_image(net, c, s, device)
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        # No live view in the reference: first_frame_ms_batch16 stays null.
+        entry = {"name": name, "model": f"{c}x{s}x{s}, ngf {ngf}, L=10, sigma 1 -> 0.01", "parameters": params,
+                 "first_frame_ms_batch16": None, "conv_gflop_per_image": gflop, "langevin_steps": steps, "langevin": []}
+        print(f"\n{name}: {c}x{s}x{s}, ngf {ngf}, {params} parameters, conv forward {gflop:.3f} GFLOP/image")
         print(f"{'batch':>7}{'steps/s':>12}{'images/s':>12}{'GFLOP/s':>12}")
         for b in batches:
             rates = []
@@ -100,13 +127,17 @@ def main():
                 x = torch.rand(b, c, s, s, device=device)
                 sync(device)
                 t0 = time.perf_counter()
-                anneal(None, x, net, sigmas, n_each, 0.00002)
+                anneal(None, x, net, levels, n_each, 0.00002)
                 sync(device)
                 if r >= a.warmup:
-                    rates.append(n_each * 10 / (time.perf_counter() - t0))
+                    rates.append(steps / (time.perf_counter() - t0))
             rate = statistics.median(rates)
             print(f"{b:>7}{rate:>12.2f}{rate * b / 1000:>12.3f}{gflop * b * rate:>12.1f}")
             entry["langevin"].append({"batch": b, "steps_per_s": rate, "images_per_s": rate * b / 1000, "gflop_per_s": gflop * b * rate})
+        entry["peak_device_mib"] = torch.cuda.max_memory_reserved(device) / 2**20 if device.type == "cuda" else 0
+        report["configs"].append(entry)
+        if a.train_steps == 0:
+            continue
         opt = torch.optim.Adam(net.parameters(), lr=1e-3, betas=(0.9, 0.999))
         sig = torch.tensor(sigmas, dtype=torch.float32, device=device)
         times = []
@@ -124,9 +155,12 @@ def main():
             if r >= a.warmup:
                 times.append(a.train_steps / (time.perf_counter() - t0))
         entry["train_iters_per_s"] = statistics.median(times)
+        entry["train_gflop_per_s"] = 3 * gflop * a.train_batch * entry["train_iters_per_s"]  # backward ~ 2x forward
         entry["train_batch"] = a.train_batch
-        print(f"training at batch {a.train_batch}: {entry['train_iters_per_s']:.3f} it/s")
-        report["configs"].append(entry)
+        entry["peak_device_mib"] = torch.cuda.max_memory_reserved(device) / 2**20 if device.type == "cuda" else 0
+        print(f"training at batch {a.train_batch}: {entry['train_iters_per_s']:.3f} it/s, {entry['train_gflop_per_s']:.1f} GFLOP/s")
+        if device.type == "cuda":
+            print(f"peak device memory: {entry['peak_device_mib']:.0f} MiB")
     import resource
     report["peak_host_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak host memory: {report['peak_host_mib']:.0f} MiB")

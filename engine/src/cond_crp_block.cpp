@@ -7,7 +7,7 @@ CondCrpBlockImpl::CondCrpBlockImpl(int64_t features, int64_t n_stages, int64_t n
   auto convs = register_module("convs", torch::nn::ModuleList());
   for (int64_t i = 0; i < n_stages; ++i) {
     norm_list.emplace_back(features, num_classes);
-    conv_list.emplace_back(torch::nn::Conv2dOptions(features, features, 3).padding(1).bias(false));
+    conv_list.emplace_back(features, features, 3, /*padding=*/1, /*dilation=*/1, /*bias=*/false);
     norms->push_back(norm_list.back());
     convs->push_back(conv_list.back());
   }

@@ -6,7 +6,7 @@ CondMsfBlockImpl::CondMsfBlockImpl(const std::vector<int64_t>& in_planes, int64_
   auto convs = register_module("convs", torch::nn::ModuleList());
   auto norms = register_module("norms", torch::nn::ModuleList());
   for (int64_t planes : in_planes) {
-    conv_list.emplace_back(torch::nn::Conv2dOptions(planes, features, 3).padding(1));
+    conv_list.emplace_back(planes, features, 3, /*padding=*/1);
     norm_list.emplace_back(planes, num_classes);
     convs->push_back(conv_list.back());
     norms->push_back(norm_list.back());

@@ -11,7 +11,7 @@ CondRcuBlockImpl::CondRcuBlockImpl(int64_t features, int64_t blocks, int64_t sta
       const std::string prefix = std::to_string(i) + "_" + std::to_string(j) + "_";
       norms.push_back(register_module(prefix + "norm", CondInstanceNormPP(features, num_classes)));
       convs.push_back(register_module(
-          prefix + "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(features, features, 3).padding(1).bias(false))));
+          prefix + "conv", Conv2d(features, features, 3, /*padding=*/1, /*dilation=*/1, /*bias=*/false)));
     }
   }
 }

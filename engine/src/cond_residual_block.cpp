@@ -1,12 +1,13 @@
 #include "ncsn/cond_residual_block.hpp"
 
+#include "ncsn/conv2d.hpp"
 #include "ncsn/conv_mean_pool.hpp"
 
 namespace ncsn {
 namespace {
 
-torch::nn::Conv2d conv3x3(int64_t in, int64_t out, int64_t dilation) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(dilation).dilation(dilation));
+Conv2d conv3x3(int64_t in, int64_t out, int64_t dilation) {
+  return Conv2d(in, out, 3, /*padding=*/dilation, dilation);
 }
 
 }  // namespace
@@ -28,7 +29,7 @@ CondResidualBlockImpl::CondResidualBlockImpl(const CondResidualBlockOptions& o) 
   if (has_shortcut) {
     shortcut = halves ? torch::nn::AnyModule(ConvMeanPool(o.in_channels, o.out_channels, 1))
            : dilated  ? torch::nn::AnyModule(conv3x3(o.in_channels, o.out_channels, o.dilation))
-                      : torch::nn::AnyModule(torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in_channels, o.out_channels, 1)));
+                      : torch::nn::AnyModule(Conv2d(o.in_channels, o.out_channels, 1));
     register_module("shortcut", shortcut.ptr());
   }
 }

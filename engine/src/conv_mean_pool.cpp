@@ -3,8 +3,7 @@
 namespace ncsn {
 
 ConvMeanPoolImpl::ConvMeanPoolImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size) {
-  conv = register_module(
-      "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel_size).padding(kernel_size / 2)));
+  conv = register_module("conv", Conv2d(in_channels, out_channels, kernel_size, /*padding=*/kernel_size / 2));
 }
 
 torch::Tensor ConvMeanPoolImpl::forward(const torch::Tensor& x) {

@@ -50,9 +50,9 @@ std::vector<int64_t> spatial_size(const torch::Tensor& t) { return {t.size(2), t
 NcsnScoreNetImpl::NcsnScoreNetImpl(const ModelConfig& c) : config(c) {
   config.validate();
   const int64_t ngf = c.ngf, L = c.num_classes;
-  begin_conv = register_module("begin_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.channels, ngf, 3).padding(1)));
+  begin_conv = register_module("begin_conv", Conv2d(c.channels, ngf, 3, /*padding=*/1));
   normalizer = register_module("normalizer", CondInstanceNormPP(ngf, L));
-  end_conv = register_module("end_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(ngf, c.channels, 3).padding(1)));
+  end_conv = register_module("end_conv", Conv2d(ngf, c.channels, 3, /*padding=*/1));
 
   res1 = residual_stage(*this, "res1", {{ngf, ngf, L}, {ngf, ngf, L}});
   res2 = residual_stage(*this, "res2", {{ngf, 2 * ngf, L, true}, {2 * ngf, 2 * ngf, L}});
@@ -79,6 +79,12 @@ torch::Tensor NcsnScoreNetImpl::forward(const torch::Tensor& x, const torch::Ten
   auto ref3 = refine3->forward({layer2, ref2}, labels, spatial_size(layer2));
   auto out = refine4->forward({layer1, ref3}, labels, spatial_size(layer1));
   return end_conv->forward(torch::elu(normalizer->forward(out, labels)));
+}
+
+void use_channels_last_weights(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
 }
 
 int64_t count_parameters(const torch::nn::Module& module) {

@@ -117,6 +117,27 @@ class TestScoreNet : public QObject {
     QVERIFY(ncsn::test::max_abs_diff(mixed[1], b[1]) < 1e-5);
   }
 
+  void inferenceTakesTheSameValuesAsTraining() {
+    // CPU inference runs its convolutions on oneDNN directly (ncsn::Conv2d); with autograd on,
+    // LibTorch picks the kernel. One small image takes LibTorch's other path, so both are compared.
+    torch::manual_seed(3);
+    ncsn::NcsnScoreNet net(config(1, 28, 8));
+    const auto x = torch::rand({1, 1, 28, 28});
+    const auto trained = net->forward(x, labels(1, 4)).detach();
+    torch::Tensor inferred;
+    {
+      c10::InferenceMode inference;
+      inferred = net->forward(x, labels(1, 4));
+    }
+    QVERIFY(torch::allclose(inferred, trained, 1e-4, 1e-4));
+    ncsn::use_channels_last_weights(*net);  // as the sampling sessions do on CPU
+    {
+      c10::InferenceMode inference;
+      inferred = net->forward(x, labels(1, 4));
+    }
+    QVERIFY(torch::allclose(inferred, trained, 1e-4, 1e-4));
+  }
+
   void rejectsBadInputsWithAClearMessage() {
     ncsn::NcsnScoreNet net(config(1, 12, 4, 3));
     auto message_of = [&](const torch::Tensor& x, const torch::Tensor& y) -> QString {

@@ -31,6 +31,7 @@ struct LangevinPosition {
 };
 
 // Receives the (unclamped) state on its device. Must return quickly: the chain waits for it.
+// The chain then updates that tensor in place: copy what must outlive the call.
 using LangevinObserver = std::function<void(const LangevinPosition&, const torch::Tensor& x)>;
 
 struct SampleResult {

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "ncsn/cond_instance_norm_pp.hpp"
+#include "ncsn/conv2d.hpp"
 
 namespace ncsn {
 
@@ -13,7 +14,7 @@ struct CondCrpBlockImpl : torch::nn::Module {
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& labels);
 
   std::vector<CondInstanceNormPP> norm_list;
-  std::vector<torch::nn::Conv2d> conv_list;
+  std::vector<Conv2d> conv_list;
 };
 TORCH_MODULE(CondCrpBlock);
 

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "ncsn/cond_instance_norm_pp.hpp"
+#include "ncsn/conv2d.hpp"
 
 namespace ncsn {
 
@@ -14,7 +15,7 @@ struct CondMsfBlockImpl : torch::nn::Module {
                         const std::vector<int64_t>& output_size);
 
   std::vector<CondInstanceNormPP> norm_list;
-  std::vector<torch::nn::Conv2d> conv_list;
+  std::vector<Conv2d> conv_list;
 };
 TORCH_MODULE(CondMsfBlock);
 

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "ncsn/cond_instance_norm_pp.hpp"
+#include "ncsn/conv2d.hpp"
 
 namespace ncsn {
 
@@ -14,7 +15,7 @@ struct CondRcuBlockImpl : torch::nn::Module {
 
   int64_t n_blocks, n_stages;
   std::vector<CondInstanceNormPP> norms;  // registered as "<block>_<stage>_norm" (1-based), as in the reference
-  std::vector<torch::nn::Conv2d> convs;   // registered as "<block>_<stage>_conv"
+  std::vector<Conv2d> convs;   // registered as "<block>_<stage>_conv"
 };
 TORCH_MODULE(CondRcuBlock);
 

@@ -1,5 +1,6 @@
 #include "ncsn/imageio/model_session.hpp"
 
+#include "ncsn/ncsn_score_net.hpp"
 #include "ncsn/noise_schedule.hpp"
 
 namespace ncsn {
@@ -8,6 +9,7 @@ namespace {
 AnnealedLangevinSampler make_sampler(LoadedModel& loaded, torch::Device device) {
   const auto& c = loaded.meta.model;
   auto model = loaded.model;
+  if (device.is_cpu()) use_channels_last_weights(*model);
   auto score = [model](const torch::Tensor& x, const torch::Tensor& labels) mutable { return model->forward(x, labels); };
   return AnnealedLangevinSampler(score, geometric_sigmas(c.sigma_begin, c.sigma_end, c.num_classes).to(device));
 }

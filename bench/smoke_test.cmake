@@ -1,0 +1,22 @@
+# ctest -R ncsn_bench_smoke: the shortest run of ncsn-bench, then the JSON's keys.
+execute_process(COMMAND ${BENCH} --steps 2 --repeats 1 --warmup 0 --train-steps 1 --train-batch 8 --config small
+                        --batches 1 --threads 1 --json ${OUT}
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ncsn-bench exited with ${rc}")
+endif()
+file(READ ${OUT} report)
+foreach(key engine torch device threads peak_host_mib)
+  string(JSON value ERROR_VARIABLE error GET "${report}" ${key})
+  if(error)
+    message(FATAL_ERROR "no '${key}' in ${OUT}: ${error}")
+  endif()
+endforeach()
+foreach(key name parameters conv_gflop_per_image train_iters_per_s first_frame_ms_batch16 peak_device_mib
+            langevin.0.batch langevin.0.steps_per_s langevin.0.images_per_s langevin.0.gflop_per_s)
+  string(REPLACE "." ";" path "${key}")
+  string(JSON value ERROR_VARIABLE error GET "${report}" configs 0 ${path})
+  if(error)
+    message(FATAL_ERROR "no 'configs.0.${key}' in ${OUT}: ${error}")
+  endif()
+endforeach()
