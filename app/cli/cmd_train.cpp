@@ -112,6 +112,8 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
   };
   log("training " + o.model.describe() + " on " + train_set.name + " (" + std::to_string(train_set.size()) +
       " images) on " + device.str() + (resumed ? ", resumed from " + *resumed : ""));
+  if (trainer.removed_temp_files() > 0)
+    log("removed " + std::to_string(trainer.removed_temp_files()) + " unfinished temp file(s) left by an interrupted run");
 
   JobControl control;
   stop_on_interrupt(control);

@@ -202,7 +202,9 @@ void check_archive(const std::string& path) {
   // Every member lies in one top folder (the archive's name), as LibTorch writes them.
   const std::string first = members.begin()->first;
   const std::string prefix = first.substr(0, first.find('/') + 1);
-  static const std::regex member(R"((data\.pkl|constants\.pkl|version|data/\d+|code/__torch__(/[A-Za-z0-9_]+)*\.py(\.debug_pkl)?))");
+  // LibTorch 2.x adds .data/version, .data/serialization_id and byteorder.
+  static const std::regex member(
+      R"((data\.pkl|constants\.pkl|version|\.data/(version|serialization_id)|byteorder|data/\d+|code/__torch__(/[A-Za-z0-9_]+)*\.py(\.debug_pkl)?))");
   std::set<std::string> classes;
   for (const auto& [name, content] : members) {
     const std::string relative = name.substr(std::min(prefix.size(), name.size()));

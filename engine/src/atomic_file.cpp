@@ -1,12 +1,15 @@
 #include "ncsn/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <regex>
+#include <system_error>
 
 #include "ncsn/errors.hpp"
 
@@ -52,5 +55,21 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
 }
 
 bool is_temp_file_name(const std::string& filename) { return filename.find(".tmp-") != std::string::npos; }
+
+int remove_stale_temp_files(const std::string& dir) {
+  static const std::regex ours(R"(.+\.tmp-(\d{1,9})-\d+)");
+  std::error_code ec;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::smatch m;
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file(ec) || !std::regex_match(name, m, ours)) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(m[1].str()));
+    // ESRCH: no such process. EPERM means it exists under another user, so it stays.
+    const bool writer_gone = pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+    if (writer_gone && std::filesystem::remove(entry.path(), ec)) ++removed;
+  }
+  return removed;
+}
 
 }  // namespace ncsn

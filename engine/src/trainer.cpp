@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "ncsn/atomic_file.hpp"
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/dsm_loss.hpp"
 #include "ncsn/errors.hpp"
@@ -124,6 +125,7 @@ void Trainer::resume_from(const std::string& checkpoint) {
 }
 
 std::optional<std::string> Trainer::resume_latest() {
+  removed_temp_files_ += remove_stale_temp_files(train_.checkpoint_dir);
   for (const auto& path : list_checkpoints(train_.checkpoint_dir)) {
     try {
       resume_from(path);

@@ -2,6 +2,7 @@
 // files, and import of files in the reference code's torch.save layout (written here by a
 // minimal pickle writer, since LibTorch cannot write Python's OrderedDict).
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstring>
@@ -440,6 +441,62 @@ class TestCheckpoint : public QObject {
     const auto listed = ncsn::list_checkpoints(dir);
     QVERIFY(listed == (std::vector<std::string>{ncsn::checkpoint_path(dir, 10), ncsn::checkpoint_path(dir, 2)}));
     QVERIFY(ncsn::list_checkpoints(path("no-such-dir")).empty());
+  }
+
+  // LibTorch 2.x writes the same archive with a few more records (.data/serialization_id,
+  // .data/version, byteorder); the damage check must not refuse them.
+  void checkpointsWithLibTorch2RecordsLoad() {
+    torch::manual_seed(6);
+    ncsn::NcsnScoreNet model(tiny_config());
+    ncsn::CheckpointMeta meta;
+    meta.model = model->config;
+    meta.step = 12;
+    const auto original = path("v1.ncsn");
+    ncsn::save_checkpoint(original, model, meta);
+    const auto rewritten = path("v2.ncsn");
+    {
+      caffe2::serialize::PyTorchStreamReader in(original);
+      caffe2::serialize::PyTorchStreamWriter out(rewritten);
+      for (const auto& name : in.getAllRecords()) {
+        if (name == "version") continue;  // the writer adds its own
+        auto [data, size] = in.getRecord(name);
+        out.writeRecord(name, data.get(), size);
+      }
+      out.writeRecord("byteorder", "little", 6);
+      out.writeRecord(".data/serialization_id", "1234567890123456789", 19);
+      out.writeRecord(".data/version", "3\n", 2);
+      out.writeEndOfFile();
+    }
+    QCOMPARE(ncsn::read_checkpoint_meta(rewritten).step, int64_t{12});
+    QVERIFY(same_weights(*ncsn::load_model(rewritten, torch::kCPU, false).model, *model));
+    // Other extra members still count as damage.
+    {
+      caffe2::serialize::PyTorchStreamReader in(original);
+      caffe2::serialize::PyTorchStreamWriter out(path("extra.ncsn"));
+      for (const auto& name : in.getAllRecords()) {
+        if (name == "version") continue;
+        auto [data, size] = in.getRecord(name);
+        out.writeRecord(name, data.get(), size);
+      }
+      out.writeRecord("payload.bin", "x", 1);
+      out.writeEndOfFile();
+    }
+    QVERIFY(throws_data_error([&] { ncsn::read_checkpoint_meta(path("extra.ncsn")); }));
+  }
+
+  void staleTempFilesOfDeadWritersAreRemoved() {
+    const auto dir = path("stale");
+    fs::create_directories(dir);
+    const std::string mine = "checkpoint_3.ncsn.tmp-" + std::to_string(::getpid()) + "-0";
+    // pid 1 always runs; 999999999 is above Linux's pid_max, so no process has it.
+    const std::vector<std::string> kept = {mine, "checkpoint_4.ncsn.tmp-1-0", "checkpoint_5.ncsn", "notes.tmp-x"};
+    for (const auto& name : kept) write_bytes(dir + "/" + name, "x");
+    write_bytes(dir + "/checkpoint_6.ncsn.tmp-999999999-3", "half");
+    write_bytes(dir + "/config.json.tmp-999999999-4", "{");
+    QCOMPARE(ncsn::remove_stale_temp_files(dir), 2);
+    for (const auto& name : kept) QVERIFY2(fs::exists(dir + "/" + name), name.c_str());
+    QCOMPARE(temp_files_in(dir).size(), kept.size() - 1);  // all but checkpoint_5.ncsn
+    QCOMPARE(ncsn::remove_stale_temp_files(path("no-such-dir")), 0);
   }
 
   void referenceCheckpointImportsWithIdenticalScores() {

@@ -11,6 +11,7 @@
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -29,6 +30,7 @@ struct RunLog {
   bool started = false;          // the "training ..." message came out
   QString resumed_from;          // empty when it started from scratch
   QList<int> checkpoint_steps;   // in order
+  QStringList messages;
   QJsonObject finished;
 };
 
@@ -37,6 +39,7 @@ RunLog parse_events(const QByteArray& stdout_bytes) {
   for (const auto& line : stdout_bytes.split('\n')) {
     const auto event = QJsonDocument::fromJson(line).object();  // a line cut by the kill parses as empty
     const QString kind = event["event"].toString();
+    if (kind == "message") log.messages.append(event["text"].toString());
     if (kind == "message" && event["text"].toString().startsWith("training ")) {
       log.started = true;
       const QString text = event["text"].toString();
@@ -91,6 +94,10 @@ class TestKillResume : public QObject {
   }
 
   QStringList temp_files() const { return QDir(run_dir_).entryList({"*.tmp-*"}, QDir::Files); }
+  bool new_temp_file_since(const QStringList& before) const {
+    const QStringList now = temp_files();
+    return std::any_of(now.begin(), now.end(), [&](const QString& f) { return !before.contains(f); });
+  }
 
  private slots:
   void initTestCase() {
@@ -126,7 +133,7 @@ class TestKillResume : public QObject {
         if (training_at < 0 && out.contains("\"text\":\"training ")) training_at = clock.elapsed();
         if (moment == Moment::FromExec && clock.elapsed() >= delay_ms) break;
         if (moment == Moment::IntoTraining && training_at >= 0 && clock.elapsed() - training_at >= delay_ms) break;
-        if (moment == Moment::MidWrite && training_at >= 0 && temp_files() != old_temps) break;
+        if (moment == Moment::MidWrite && training_at >= 0 && new_temp_file_since(old_temps)) break;
       }
       const bool was_running = p.state() == QProcess::Running;
       p.kill();  // SIGKILL
@@ -142,7 +149,10 @@ class TestKillResume : public QObject {
         QCOMPARE(log.checkpoint_steps.first(), expected);
       }
       const int temps = static_cast<int>(temp_files().size());
-      mid_write += temp_files() != old_temps ? 1 : 0;
+      mid_write += new_temp_file_since(old_temps) ? 1 : 0;
+      // A run that got as far as training removed what earlier kills left behind.
+      if (training_at >= 0)
+        for (const auto& old : old_temps) QVERIFY2(!temp_files().contains(old), qPrintable("stale temp file kept: " + old));
       std::string after;
       try {
         after = check_run_folder();
@@ -158,6 +168,9 @@ class TestKillResume : public QObject {
       newest = after;
     }
     qInfo("%d of %d kills left a new temp file behind (landed while a file was written)", mid_write, kKills);
+    // Make sure the final run has a stale temp file to clean up, whatever the kills left.
+    const QString planted = run_dir_ + "/checkpoint_999.ncsn.tmp-999999999-0";
+    ncsn::test::write_bytes(ncsn::test::str(planted), "half a checkpoint");
     QVERIFY2(!newest.empty(), "no checkpoint was ever written: kills came too early to test anything");
 
     // A final undisturbed run resumes at the newest checkpoint and reaches the target.
@@ -172,6 +185,8 @@ class TestKillResume : public QObject {
     QCOMPARE(log.checkpoint_steps, QList<int>({start + 1, start + 2, start + 3, start + 4, start + 5}));
     QCOMPARE(log.finished["step"].toInt(), target);
     QVERIFY(log.finished["completed"].toBool());
+    QVERIFY2(temp_files().isEmpty(), qPrintable(temp_files().join(", ")));
+    QVERIFY(log.messages.filter("unfinished temp file(s) left by an interrupted run").size() == 1);
     QCOMPARE(ncsn::read_checkpoint_meta(ncsn::checkpoint_path(ncsn::test::str(run_dir_), target)).step, int64_t{target});
   }
 };

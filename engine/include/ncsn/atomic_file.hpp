@@ -12,4 +12,9 @@ void write_file_atomically(const std::string& path, std::string_view bytes);
 // Temp files are named "<target>.tmp-<pid>-<n>"; loaders must ignore them.
 bool is_temp_file_name(const std::string& filename);
 
+// Deletes the temp files in `dir` left by processes that no longer run (a SIGKILL mid-write can
+// not clean up after itself). Files of live processes, this one included, are kept. Returns how
+// many were removed; a missing folder has none.
+int remove_stale_temp_files(const std::string& dir);
+
 }  // namespace ncsn

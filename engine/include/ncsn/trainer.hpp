@@ -69,8 +69,10 @@ class Trainer {
 
   // Restores weights, optimizer, EMA and step from a checkpoint of the same architecture.
   void resume_from(const std::string& checkpoint);
-  // Resumes from the newest checkpoint in the run folder, if any. Returns its path.
+  // Resumes from the newest checkpoint in the run folder, if any. Returns its path. First removes
+  // the temp files that killed runs left there (see removed_temp_files()).
   std::optional<std::string> resume_latest();
+  int removed_temp_files() const { return removed_temp_files_; }
 
   TrainResult run(const TrainerEvents& events = {}, JobControl* control = nullptr);
 
@@ -99,6 +101,7 @@ class Trainer {
   torch::Tensor sigmas_;
   int64_t step_ = 0;
   int rollbacks_ = 0;
+  int removed_temp_files_ = 0;
   double last_heldout_ = std::numeric_limits<double>::quiet_NaN();
   std::string last_checkpoint_;
   // Data order: one permutation per epoch, derived from (seed, epoch) so resumes are exact.
