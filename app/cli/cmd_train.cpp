@@ -23,6 +23,7 @@ struct TrainOptions {
   std::string flip = "auto";
   std::string resume = "auto";
   std::string on_nan = "stop";
+  std::string on_write_error = "stop";
   std::string config_file;
   ModelConfig model;
   TrainConfig train;
@@ -76,12 +77,16 @@ void apply_config_file(TrainOptions& o, const CLI::App& cmd) {
   if (given("--seed")) o.train.seed = train.seed;
   o.train.checkpoint_dir = train.checkpoint_dir;  // the run folder is where we are, even if it moved
   if (j.contains("dataset") && !given("--dataset")) o.dataset = j["dataset"].get<std::string>();
-  if (j.contains("data") && !given("--data")) o.data_path = j["data"].get<std::string>();
+  // The saved location and size belong to the saved dataset, not to one named on the command line.
+  const bool same_dataset = j.value("dataset", std::string()) == o.dataset;
+  if (same_dataset && j.contains("data") && !given("--data")) o.data_path = j["data"].get<std::string>();
+  if (same_dataset && j.contains("image_size") && !given("--image-size")) o.image_size = j["image_size"].get<int64_t>();
 }
 
 void write_run_config(const TrainOptions& o) {
   std::filesystem::create_directories(o.train.checkpoint_dir);
-  const nlohmann::json j = {{"model", o.model}, {"training", o.train}, {"dataset", o.dataset}, {"data", o.data_path}};
+  const nlohmann::json j = {{"model", o.model},     {"training", o.train},          {"dataset", o.dataset},
+                            {"data", o.data_path}, {"image_size", o.image_size}};
   // Atomic: a kill or a full disk must not leave a truncated config that blocks the next resume.
   write_file_atomically((std::filesystem::path(o.train.checkpoint_dir) / "config.json").string(), j.dump(2) + "\n");
 }
@@ -97,6 +102,7 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
   o.model.image_size = train_set.height();
   o.train.random_flip = o.flip == "auto" ? source.random_flip_by_default() : o.flip == "on";
   o.train.on_non_finite = o.on_nan == "rollback" ? NonFinitePolicy::Rollback : NonFinitePolicy::Stop;
+  o.train.on_write_error = o.on_write_error == "continue" ? WriteFailurePolicy::Continue : WriteFailurePolicy::Stop;
 
   Trainer trainer(o.model, o.train, train_set, test_set, device);
   std::optional<std::string> resumed;
@@ -166,6 +172,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--resume", o->resume, "auto (newest checkpoint in the run folder), none, or a checkpoint file")->capture_default_str();
   cmd->add_option("--on-nan", o->on_nan, "On a NaN/Inf loss: stop, or rollback to the last checkpoint with half the lr")
       ->check(CLI::IsMember({"stop", "rollback"}))->capture_default_str();
+  cmd->add_option("--on-write-error", o->on_write_error,
+                  "When a checkpoint cannot be written (disk full): stop, or continue and retry at the next one")
+      ->check(CLI::IsMember({"stop", "continue"}))->capture_default_str();
   add_common_options(*cmd, o->common);
   cmd->callback([o, cmd] { run_train(*o, *cmd); });
 }

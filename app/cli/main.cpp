@@ -2,9 +2,9 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
-#include <c10/util/Exception.h>
 
 #include "cli_common.hpp"
+#include "ncsn/errors.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"ncsn: train and sample Noise Conditional Score Networks (Song & Ermon, 2019)"};
@@ -21,13 +21,8 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
-  } catch (const c10::Error& e) {
-    // LibTorch errors carry a backtrace; the first line is what a user can act on.
-    const std::string what = e.what_without_backtrace();
-    std::cerr << "ncsn: error: " << what.substr(0, what.find('\n')) << std::endl;
-    return 1;
   } catch (const std::exception& e) {
-    std::cerr << "ncsn: error: " << e.what() << std::endl;
+    std::cerr << "ncsn: error: " << ncsn::describe_error(e) << std::endl;
     return 1;
   }
   return ncsn::cli::interrupted() ? 130 : 0;

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "ncsn/errors.hpp"
+#include "ncsn/fault_injection.hpp"
 
 namespace ncsn {
 namespace {
@@ -129,6 +130,7 @@ SampleResult AnnealedLangevinSampler::run(torch::Tensor x, const std::vector<int
           return result;
         }
       }
+      faults::hit(faults::kSamplerStep);
       const auto drift = score_(x, labels);
       x.add_(drift, at.step_size).add_(noise.normal_(), noise_scale);
       if (constrain) constrain(x, level, false);

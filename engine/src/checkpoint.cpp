@@ -146,7 +146,8 @@ CheckpointMeta load_training_state(const std::string& path, NcsnScoreNet& model,
   const auto& want = model->config;
   if (meta.model.channels != want.channels || meta.model.image_size != want.image_size || meta.model.ngf != want.ngf ||
       meta.model.num_classes != want.num_classes)
-    throw ConfigError("checkpoint " + path + " is for a " + meta.model.describe() + " model, not " + want.describe());
+    throw ConfigError("checkpoint " + path + " is for a " + meta.model.describe() + " model, not " + want.describe() +
+                      " (another dataset or size needs its own run folder)");
   load_module(archive, "model", *model, path);
   if (meta.has_optimizer) {
     torch::serialize::InputArchive opt;

@@ -10,6 +10,7 @@
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/dsm_loss.hpp"
+#include "ncsn/fault_injection.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/noise_schedule.hpp"
 
@@ -40,7 +41,8 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
        {"seed", c.seed},
        {"checkpoint_dir", c.checkpoint_dir},
        {"on_non_finite", c.on_non_finite == NonFinitePolicy::Stop ? "stop" : "rollback"},
-       {"max_rollbacks", c.max_rollbacks}};
+       {"max_rollbacks", c.max_rollbacks},
+       {"on_write_error", c.on_write_error == WriteFailurePolicy::Stop ? "stop" : "continue"}};
 }
 
 void from_json(const nlohmann::json& j, TrainConfig& c) {
@@ -60,6 +62,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   c.checkpoint_dir = j.value("checkpoint_dir", d.checkpoint_dir);
   c.on_non_finite = j.value("on_non_finite", std::string("stop")) == "rollback" ? NonFinitePolicy::Rollback : NonFinitePolicy::Stop;
   c.max_rollbacks = j.value("max_rollbacks", d.max_rollbacks);
+  c.on_write_error = j.value("on_write_error", std::string("stop")) == "continue" ? WriteFailurePolicy::Continue : WriteFailurePolicy::Stop;
 }
 
 namespace {
@@ -160,6 +163,7 @@ torch::Tensor Trainer::next_batch() {
 }
 
 double Trainer::train_step(TrainProgress& progress) {
+  faults::hit(faults::kTrainerStep);
   torch::manual_seed(mix_seed(train_.seed, static_cast<uint64_t>(step_)));
   model_->train();
   auto x = next_batch();
@@ -240,6 +244,19 @@ bool Trainer::recover_from_divergence(double loss, const TrainerEvents& events) 
   return true;
 }
 
+void Trainer::save_periodic_checkpoint(const TrainerEvents& events) {
+  try {
+    save_checkpoint();
+  } catch (const WriteError& e) {
+    if (train_.on_write_error == WriteFailurePolicy::Stop) throw;
+    if (events.on_message)
+      events.on_message(std::string(e.what()) + "; training goes on and the next checkpoint tries again" +
+                        (last_checkpoint_.empty() ? "" : " (the last one written is " + last_checkpoint_ + ")"));
+    return;
+  }
+  if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_);
+}
+
 TrainResult Trainer::run(const TrainerEvents& events, JobControl* control) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
@@ -265,10 +282,7 @@ TrainResult Trainer::run(const TrainerEvents& events, JobControl* control) {
     progress.iters_per_s = static_cast<double>(step_ - first_step) / std::max(progress.elapsed_s, 1e-9);
     if (train_.eval_every > 0 && step_ % train_.eval_every == 0) progress.heldout_loss = last_heldout_ = heldout_loss();
     if (events.on_progress) events.on_progress(progress);
-    if (step_ % train_.checkpoint_every == 0) {
-      save_checkpoint();
-      if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_);
-    }
+    if (step_ % train_.checkpoint_every == 0) save_periodic_checkpoint(events);
   }
   // Stopping early still leaves the work of every completed step on disk.
   if (step_ > 0 && last_checkpoint_ != checkpoint_path(train_.checkpoint_dir, step_)) {

@@ -45,6 +45,8 @@ class TestTrainSettingsForm : public QObject {
     child<QCheckBox>(form, "emaEnabled")->setChecked(true);
     child<QDoubleSpinBox>(form, "emaRate")->setValue(0.9999);
     child<QSpinBox>(form, "seed")->setValue(7);
+    child<QCheckBox>(form, "rollbackOnNan")->setChecked(false);
+    child<QCheckBox>(form, "continueOnWriteError")->setChecked(false);
 
     const TrainSettings s = form.settings();
     QCOMPARE(s.datasetPath, QString("/data/cifar10"));
@@ -60,6 +62,8 @@ class TestTrainSettingsForm : public QObject {
     QVERIFY(s.emaEnabled);
     QCOMPARE(s.emaRate, 0.9999);
     QCOMPARE(s.seed, quint64(7));
+    QVERIFY(!s.rollbackOnNan);
+    QVERIFY(!s.continueOnWriteError);
   }
 
   void setSettingsRoundTrips() {
@@ -71,6 +75,7 @@ class TestTrainSettingsForm : public QObject {
     s.emaEnabled = true;
     s.emaRate = 0.995;
     s.checkpointFolder = "/tmp/run";
+    s.rollbackOnNan = false;
     TrainSettingsForm form;
     form.setSettings(s);
     QCOMPARE(form.settings(), s);

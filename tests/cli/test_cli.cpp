@@ -142,6 +142,48 @@ class TestCli : public QObject {
     QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(out)), std::string("precious"));
     QVERIFY(!QFile::exists(dir_.filePath("run2/config.json")));
   }
+
+  // Grey vs colour and a run folder vs another dataset: refused with a message naming both sides.
+  void mismatchedChannelsAndDatasetsAreRefusedClearly() {
+    torch::manual_seed(3);
+    const QString colour_dir = dir_.filePath("colour");
+    QVERIFY(QDir().mkpath(colour_dir));
+    for (int i = 0; i < 4; ++i)
+      ncsn::write_png(ncsn::test::str(colour_dir + QString("/%1.png").arg(i)), torch::randint(0, 256, {20, 20, 3}).to(torch::kUInt8));
+    const QString colour12 = dir_.filePath("colour12.png"), mask = dir_.filePath("mask.png"), out = dir_.filePath("never.png");
+    ncsn::write_png(ncsn::test::str(colour12), torch::randint(0, 256, {12, 12, 3}).to(torch::kUInt8));
+
+    auto r = ncsn_cli({"inpaint", "-c", checkpoint(9), "--image", colour12, "--mask", mask, "-T", "1", "--out", out});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("colour12.png is in colour but the model works on greyscale images"), qPrintable(r.err));
+
+    // A colour run: resuming it needs no flags (dataset, folder and size come from its config).
+    const QString colour_run = dir_.filePath("colour-run");
+    const QStringList tiny = {"--ngf", "4", "--batch", "2", "--checkpoint-every", "2", "--eval-every", "0", "--threads", "1", "-q"};
+    r = ncsn_cli(QStringList{"train", "--dataset", "folder", "--data", colour_dir, "--image-size", "16", "--out", colour_run,
+                             "--iters", "2"} + tiny);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = ncsn_cli({"train", "--out", colour_run, "--iters", "4", "--threads", "1", "-q"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(QFile::exists(colour_run + "/checkpoint_4.ncsn"));
+
+    const QString colour_ckpt = colour_run + "/checkpoint_4.ncsn";
+    ncsn::write_png(ncsn::test::str(dir_.filePath("grey16.png")), torch::full({16, 16, 1}, 90, torch::kUInt8));
+    ncsn::write_png(ncsn::test::str(dir_.filePath("mask16.png")), torch::full({16, 16, 1}, 255, torch::kUInt8));
+    r = ncsn_cli({"inpaint", "-c", colour_ckpt, "--image", dir_.filePath("grey16.png"), "--mask", dir_.filePath("mask16.png"),
+                  "-T", "1", "--out", out});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("grey16.png is a greyscale image but the model works on colour (RGB) images"), qPrintable(r.err));
+
+    // The grey MNIST-layout data into the colour run folder.
+    r = ncsn_cli({"train", "--out", colour_run, "--dataset", "mnist", "--data", data_dir_, "--iters", "6", "-q"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("is for a 3x16x16, ngf 4") && r.err.contains("model, not 1x12x12") &&
+                 r.err.contains("needs its own run folder"),
+             qPrintable(r.err));
+    QVERIFY(!QFile::exists(out));
+    QVERIFY(!QFile::exists(colour_run + "/checkpoint_6.ncsn"));
+  }
 };
 
 QTEST_APPLESS_MAIN(TestCli)

@@ -97,6 +97,25 @@ class TestPngIo : public QObject {
     QCOMPARE(int(bgr[0]), 0);
   }
 
+  void greyAndColourMismatchesAreConfigErrors() {
+    ncsn::write_png(path("colour.png"), random_hwc(4, 4, 3));
+    ncsn::write_png(path("grey-file.png"), random_hwc(4, 4, 1));
+    auto grey_rgb = random_hwc(4, 4, 1).expand({4, 4, 3}).contiguous();
+    ncsn::write_png(path("grey-content.png"), grey_rgb);
+    const auto config_error = [](const std::function<void()>& f) -> std::string {
+      try {
+        f();
+      } catch (const ncsn::ConfigError& e) {
+        return e.what();
+      }
+      return "";
+    };
+    QVERIFY(config_error([&] { ncsn::read_image(path("colour.png"), 1); }).find("colour.png is in colour but the model works on greyscale") != std::string::npos);
+    QVERIFY(config_error([&] { ncsn::read_image(path("grey-file.png"), 3); }).find("grey-file.png is a greyscale image but the model works on colour") != std::string::npos);
+    // An RGB file of grey pixels suits a grey model (and a colour one).
+    QVERIFY(torch::equal(ncsn::read_image(path("grey-content.png"), 1), ncsn::read_image(path("grey-content.png"), 3)[0].unsqueeze(0)));
+  }
+
   void readImageErrorsNameTheFile() {
     auto msg = data_error([&] { ncsn::read_image(path("missing.png"), 3); });
     QVERIFY2(msg.contains(QString::fromStdString(path("missing.png"))), qPrintable(msg));

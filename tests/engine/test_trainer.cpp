@@ -12,6 +12,8 @@
 
 #include <QtTest/QtTest>
 
+#include <optional>
+
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/errors.hpp"
@@ -320,6 +322,30 @@ class TestTrainer : public QObject {
     } catch (const ncsn::WriteError& e) {
       QVERIFY2(QString(e.what()).contains("a-file"), e.what());
     }
+  }
+
+  void writeFailureWithContinueTrainsOnAndRetries() {
+    auto cfg = train_config(dir("write-continue"), 3);
+    cfg.checkpoint_every = 1;
+    cfg.on_write_error = ncsn::WriteFailurePolicy::Continue;
+    auto trainer = make_trainer(cfg);
+    std::optional<ncsn::test::FileSizeLimit> full_disk;
+    full_disk.emplace(8192);
+    Recorder log;
+    auto events = log.events();
+    events.on_progress = [&](const ncsn::TrainProgress& p) {
+      if (p.step == 2) full_disk.reset();  // the user frees space during step 2
+    };
+    const auto result = trainer.run(events);
+    QVERIFY(result.completed);
+    QCOMPARE(log.messages.size(), size_t{1});
+    QVERIFY2(QString::fromStdString(log.messages[0]).contains("training goes on and the next checkpoint tries again"),
+             log.messages[0].c_str());
+    QVERIFY(!fs::exists(ncsn::checkpoint_path(cfg.checkpoint_dir, 1)));
+    QVERIFY((ncsn::list_checkpoints(cfg.checkpoint_dir) ==
+             std::vector<std::string>{ncsn::checkpoint_path(cfg.checkpoint_dir, 3), ncsn::checkpoint_path(cfg.checkpoint_dir, 2)}));
+    for (const auto& e : fs::directory_iterator(cfg.checkpoint_dir))
+      QVERIFY2(!ncsn::is_temp_file_name(e.path().filename().string()), e.path().c_str());
   }
 
   void cancelStopsAfterTheCurrentIterationAndSaves() {

@@ -1,6 +1,7 @@
 // Faults end to end through `ncsn`: a full disk while training or exporting (simulated with
 // RLIMIT_FSIZE in the child, SIGXFSZ ignored, so writes fail with EFBIG like they would with
-// ENOSPC), unwritable output paths, and a model whose weights hold NaN.
+// ENOSPC), unwritable output paths, a model whose weights hold NaN, and a GPU running out of
+// memory mid-job (simulated with NCSN_FAULTS).
 #include <QtTest/QtTest>
 
 #include <QDir>
@@ -22,9 +23,15 @@ struct Run {
   QString out, err;
 };
 
-// Runs ncsn; with `max_file_bytes` > 0 no file it writes may grow beyond that size.
-Run ncsn_cli(const QStringList& args, rlim_t max_file_bytes = 0) {
+// Runs ncsn; with `max_file_bytes` > 0 no file it writes may grow beyond that size; `faults` is
+// an NCSN_FAULTS setting (see ncsn/fault_injection.hpp).
+Run ncsn_cli(const QStringList& args, rlim_t max_file_bytes = 0, const QString& faults = {}) {
   QProcess p;
+  if (!faults.isEmpty()) {
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("NCSN_FAULTS", faults);
+    p.setProcessEnvironment(env);
+  }
   if (max_file_bytes > 0) {
     p.setChildProcessModifier([max_file_bytes] {
       // Between fork and exec: only async-signal-safe calls. An ignored signal stays ignored across exec.
@@ -162,6 +169,36 @@ class TestCliFaults : public QObject {
     QVERIFY(!QFile::exists(out));
     QVERIFY(!QFile::exists(strip));
     QCOMPARE(temp_files(dir_.path()), QStringList());
+  }
+
+  void outOfMemoryMidJobGivesOneLineAndKeepsEverything() {
+    const QString out = dir_.filePath("oom.png");
+    ncsn::test::write_bytes(ncsn::test::str(out), "precious");
+    auto r = ncsn_cli({"sample", "-c", checkpoint(2), "-n", "4", "-T", "2", "--out", out, "--threads", "1"}, 0,
+                      "sampler.step:oom@5");
+    QCOMPARE(r.code, 1);
+    QVERIFY2(one_line_error(r) && r.err.contains("CUDA out of memory") && r.err.contains("lower the batch size"),
+             qPrintable(r.err));
+    QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(out)), std::string("precious"));
+
+    // Training: one more checkpoint, then the second iteration runs out of memory.
+    const auto newest = ncsn::list_checkpoints(ncsn::test::str(run_dir_)).front();
+    const int step = static_cast<int>(ncsn::read_checkpoint_meta(newest).step);
+    const auto before = ncsn::test::read_bytes(newest);
+    const QStringList train = {"train", "--out", run_dir_, "--iters", QString::number(step + 3), "--json", "--threads", "1"};
+    r = ncsn_cli(train, 0, "trainer.step:oom@2");
+    QCOMPARE(r.code, 1);
+    QVERIFY2(one_line_error(r) && r.err.contains("CUDA out of memory"), qPrintable(r.err));
+    QCOMPARE(ncsn::test::read_bytes(newest), before);
+    QVERIFY(QFile::exists(checkpoint(step + 1)));
+    QVERIFY(!QFile::exists(checkpoint(step + 2)));
+    QCOMPARE(temp_files(run_dir_), QStringList());
+    r = ncsn_cli(train);
+    QVERIFY2(r.code == 0 && r.out.contains("resumed from " + checkpoint(step + 1)), qPrintable(r.err));
+
+    r = ncsn_cli({"sample", "-c", checkpoint(2), "-n", "1", "-T", "1", "--out", out}, 0, "everything:broken");
+    QCOMPARE(r.code, 1);
+    QVERIFY2(one_line_error(r) && r.err.contains("NCSN_FAULTS must look like"), qPrintable(r.err));
   }
 };
 

@@ -161,6 +161,14 @@ class TestEngineWorker : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 10000);
     QVERIFY(failed.takeFirst().at(0).toString().contains(QStringLiteral("12×12")));
 
+    QImage colour(8, 8, QImage::Format_RGB32);
+    colour.fill(QColor(200, 40, 40));
+    QImage mask(8, 8, QImage::Format_Grayscale8);
+    mask.fill(255);
+    QMetaObject::invokeMethod(worker_, "inpaint", Q_ARG(QImage, colour), Q_ARG(QImage, mask), Q_ARG(ncsn::InpaintSettings, InpaintSettings{}));
+    QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 10000);
+    QVERIFY(failed.takeFirst().at(0).toString().contains(QStringLiteral("is in colour but the model works on greyscale")));
+
     loadTinyModel();  // still usable
     SampleRequest r;
     r.count = 1;

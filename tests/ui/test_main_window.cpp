@@ -9,6 +9,7 @@
 #include <QtTest/QtTest>
 
 #include "engine_worker.hpp"
+#include "ncsn/fault_injection.hpp"
 #include "inpaint/inpaint_view.hpp"
 #include "main_window.hpp"
 #include "sample_view.hpp"
@@ -112,6 +113,31 @@ class TestMainWindow : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 10000);
     QVERIFY(errors.takeFirst().at(0).toString().contains(QStringLiteral("broken.ncsn")));
     openModel(window, checkpoint_);  // the next job still runs
+  }
+
+  // A GPU running out of memory mid-job (simulated: this machine may have no GPU).
+  void outOfMemoryMidJobIsShownAndTheNextJobRuns() {
+    MainWindow window;
+    window.show();
+    openModel(window, checkpoint_);
+    SampleRequest r = window.sampleView()->request();
+    r.stepsPerLevel = 3;
+    window.sampleView()->setRequest(r);
+    QSignalSpy errors(&window, &MainWindow::errorShown);
+    QSignalSpy finished(window.worker(), &EngineWorker::jobFinished);
+    faults::arm_out_of_memory(faults::kSamplerStep, 5);
+    window.startSampling();
+    QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 30000);
+    const QString message = errors.takeFirst().at(0).toString();
+    QVERIFY2(message.contains(QStringLiteral("CUDA out of memory")) && message.contains(QStringLiteral("lower the batch size")),
+             qPrintable(message));
+    QVERIFY(finished.isEmpty());
+    QTRY_VERIFY(!window.sampleView()->isRunning());
+
+    window.startSampling();  // nothing armed now: the same job runs to the end
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
+    QVERIFY(finished.takeFirst().at(0).value<JobOutcome>().completed);
+    QVERIFY(errors.isEmpty());
   }
 
   void closingDuringAJobStopsIt() {

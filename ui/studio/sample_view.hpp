@@ -30,6 +30,7 @@ class SampleView : public QWidget {
   QImage currentGrid() const;
   QImage filmstrip() const;
   QString settingsJson() const { return settingsJson_; }
+  bool isRunning() const { return running_; }
 
   void exportGrid(const QString& path) const;
   void exportFilmstrip(const QString& path) const;

@@ -15,5 +15,6 @@ bool TrainSettings::operator==(const TrainSettings& o) const {
   return datasetPath == o.datasetPath && ngf == o.ngf && numLevels == o.numLevels && sigmaBegin == o.sigmaBegin &&
          sigmaEnd == o.sigmaEnd && batchSize == o.batchSize && learningRate == o.learningRate &&
          iterations == o.iterations && checkpointInterval == o.checkpointInterval &&
-         checkpointFolder == o.checkpointFolder && emaEnabled == o.emaEnabled && emaRate == o.emaRate && seed == o.seed;
+         checkpointFolder == o.checkpointFolder && emaEnabled == o.emaEnabled && emaRate == o.emaRate && seed == o.seed &&
+         rollbackOnNan == o.rollbackOnNan && continueOnWriteError == o.continueOnWriteError;
 }

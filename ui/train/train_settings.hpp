@@ -18,6 +18,8 @@ struct TrainSettings {
   bool emaEnabled = false;
   double emaRate = 0.999;
   quint64 seed = 1234;
+  bool rollbackOnNan = true;          // roll back to the last checkpoint with half the rate, or stop
+  bool continueOnWriteError = true;   // a checkpoint that cannot be written: train on and retry, or stop
 
   // Empty when the settings describe a run the engine can start; otherwise why not.
   QString validationError() const;

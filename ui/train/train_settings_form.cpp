@@ -115,8 +115,14 @@ QWidget* TrainSettingsForm::buildCheckpointGroup() {
   auto* folderRow = new QHBoxLayout;
   folderRow->addWidget(checkpointFolder_, 1);
   folderRow->addWidget(browse);
+  rollbackOnNan_ = new QCheckBox(tr("On NaN/Inf, roll back to the last checkpoint at half the rate"), group);
+  rollbackOnNan_->setObjectName("rollbackOnNan");
+  continueOnWriteError_ = new QCheckBox(tr("If a checkpoint cannot be written, keep training and retry"), group);
+  continueOnWriteError_->setObjectName("continueOnWriteError");
   form->addRow(tr("Every (iterations)"), checkpointInterval_);
   form->addRow(tr("Folder"), folderRow);
+  form->addRow(rollbackOnNan_);
+  form->addRow(continueOnWriteError_);
   return group;
 }
 
@@ -163,6 +169,8 @@ TrainSettings TrainSettingsForm::settings() const {
   s.emaEnabled = emaEnabled_->isChecked();
   s.emaRate = emaRate_->value();
   s.seed = quint64(seed_->value());
+  s.rollbackOnNan = rollbackOnNan_->isChecked();
+  s.continueOnWriteError = continueOnWriteError_->isChecked();
   return s;
 }
 
@@ -181,6 +189,8 @@ void TrainSettingsForm::setSettings(const TrainSettings& s) {
   emaRate_->setValue(s.emaRate);
   emaRate_->setEnabled(s.emaEnabled);
   seed_->setValue(int(qMin<quint64>(s.seed, quint64(seed_->maximum()))));
+  rollbackOnNan_->setChecked(s.rollbackOnNan);
+  continueOnWriteError_->setChecked(s.continueOnWriteError);
   updateValidity();
 }
 

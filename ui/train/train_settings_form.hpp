@@ -58,6 +58,7 @@ class TrainSettingsForm : public QWidget {
   QSpinBox* checkpointInterval_;
   QLineEdit* checkpointFolder_;
   QCheckBox* emaEnabled_;
+  QCheckBox *rollbackOnNan_, *continueOnWriteError_;
   QDoubleSpinBox* emaRate_;
   QSpinBox* seed_;
   QLabel* validation_;

@@ -11,6 +11,7 @@
 #include "frame_throttle.hpp"
 #include "ncsn/device.hpp"
 #include "ncsn/errors.hpp"
+#include "ncsn/image_channels.hpp"
 #include "ncsn/imageio/dataset_source.hpp"
 #include "ncsn/imageio/model_session.hpp"
 #include "ncsn/job_control.hpp"
@@ -47,15 +48,6 @@ struct EngineWorker::State {
 };
 
 namespace {
-
-QString describeError(const std::exception& e) {
-  QString text = QString::fromStdString(e.what());
-  // LibTorch errors carry a C++ backtrace after the first line; users need the first line.
-  text = text.section(QLatin1Char('\n'), 0, 0);
-  if (text.contains(QLatin1String("out of memory"), Qt::CaseInsensitive))
-    text += QStringLiteral(" — lower the batch size or the number of samples, or switch to the CPU.");
-  return text;
-}
 
 ModelInfo describeModel(const ModelSession& session) {
   const auto& meta = session.loaded.meta;
@@ -157,7 +149,7 @@ void EngineWorker::guarded(const QString& kind, Job&& job) {
   try {
     job();
   } catch (const std::exception& e) {
-    emit failed(kind + QStringLiteral(": ") + describeError(e));
+    emit failed(kind + QStringLiteral(": ") + QString::fromStdString(describe_error(e)));
   }
 }
 
@@ -234,7 +226,10 @@ void EngineWorker::runSampling(const QString& kind, const SampleRequest& request
       throw ConfigError(QStringLiteral("The image is %1×%2 pixels but the model works on %3×%3; pick an image of that size.")
                             .arg(image->width()).arg(image->height()).arg(c.image_size).toStdString());
     if (mask->size() != image->size()) throw ConfigError("The mask and the image differ in size.");
-    auto x = imageToTensor(*image, static_cast<int>(c.channels)).unsqueeze(0).repeat({request.count, 1, 1, 1});
+    const bool storedGrey = image->format() == QImage::Format_Grayscale8 || image->format() == QImage::Format_Grayscale16;
+    auto x = to_model_channels(imageToTensor(*image, storedGrey ? 1 : 3), c.channels, "The image")
+                 .unsqueeze(0)
+                 .repeat({request.count, 1, 1, 1});
     auto known = maskToTensor(*mask).unsqueeze(0);
     result = session.sampler.inpaint(x.to(session.device), known.to(session.device), settings, observer, &s.control);
   } else {
@@ -273,6 +268,8 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
     config.seed = t.seed;
     config.checkpoint_dir = t.checkpointFolder.toStdString();
     config.random_flip = source.random_flip_by_default();
+    config.on_non_finite = t.rollbackOnNan ? NonFinitePolicy::Rollback : NonFinitePolicy::Stop;
+    config.on_write_error = t.continueOnWriteError ? WriteFailurePolicy::Continue : WriteFailurePolicy::Stop;
     config.validate();
 
     s.control.reset();

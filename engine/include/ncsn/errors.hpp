@@ -25,4 +25,8 @@ struct ConfigError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// What a front end shows for an error caught at its boundary: the first line of the message
+// (LibTorch appends a C++ backtrace), and for running out of memory what to do about it.
+std::string describe_error(const std::exception& e);
+
 }  // namespace ncsn

@@ -18,6 +18,8 @@
 namespace ncsn {
 
 enum class NonFinitePolicy { Stop, Rollback };
+// A checkpoint that cannot be written (disk full): stop, or train on and try again at the next one.
+enum class WriteFailurePolicy { Stop, Continue };
 
 struct TrainConfig {
   int64_t batch_size = 128;
@@ -34,6 +36,7 @@ struct TrainConfig {
   std::string checkpoint_dir = "ncsn-run";
   NonFinitePolicy on_non_finite = NonFinitePolicy::Stop;
   int max_rollbacks = 3;          // Rollback halves the learning rate each time
+  WriteFailurePolicy on_write_error = WriteFailurePolicy::Stop;  // the final checkpoint always must succeed
 
   void validate() const;
 };
@@ -89,6 +92,7 @@ class Trainer {
   double train_step(TrainProgress& progress);
   void update_ema();
   bool recover_from_divergence(double loss, const TrainerEvents& events);
+  void save_periodic_checkpoint(const TrainerEvents& events);
   void set_lr(double lr);
 
   ModelConfig model_config_;

@@ -7,7 +7,8 @@
 
 namespace ncsn::detail {
 
-// Decodes any image OpenCV reads into 8-bit RGB (channels 3) or grey (channels 1).
+// Decodes any image OpenCV reads into 8-bit RGB (channels 3), grey (channels 1) or, with
+// channels 0, whichever of the two the file stores.
 // DataError naming the file when it is missing or cannot be decoded; ConfigError for other channel counts.
 cv::Mat decode_image(const std::string& path, int64_t channels);
 

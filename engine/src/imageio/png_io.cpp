@@ -11,6 +11,7 @@
 #include "cv_image.hpp"
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/errors.hpp"
+#include "ncsn/image_channels.hpp"
 #include "ncsn/image_dataset.hpp"
 
 namespace ncsn {
@@ -145,7 +146,8 @@ PngText read_png_text(const std::string& path) {
 }
 
 torch::Tensor read_image(const std::string& path, int64_t channels) {
-  return detail::mat_to_chw(detail::decode_image(path, channels)).to(torch::kFloat).div_(255.0);
+  const auto stored = detail::mat_to_chw(detail::decode_image(path, 0));
+  return to_model_channels(stored, channels, path).to(torch::kFloat).div_(255.0);
 }
 
 torch::Tensor read_mask(const std::string& path, int64_t height, int64_t width) {

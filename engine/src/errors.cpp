@@ -1,0 +1,21 @@
+#include "ncsn/errors.hpp"
+
+#include <c10/util/Exception.h>
+
+#include <new>
+
+namespace ncsn {
+
+std::string describe_error(const std::exception& e) {
+  const auto* torch_error = dynamic_cast<const c10::Error*>(&e);
+  std::string text = torch_error ? torch_error->what_without_backtrace() : e.what();
+  text = text.substr(0, text.find('\n'));
+  const bool out_of_memory = dynamic_cast<const c10::OutOfMemoryError*>(&e) || dynamic_cast<const std::bad_alloc*>(&e) ||
+                             text.find("out of memory") != std::string::npos ||
+                             text.find("can't allocate memory") != std::string::npos;  // LibTorch's CPU allocator
+  if (out_of_memory)
+    text += " — lower the batch size or the number of samples, or switch to the CPU";
+  return text;
+}
+
+}  // namespace ncsn
