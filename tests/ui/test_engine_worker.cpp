@@ -169,6 +169,11 @@ class TestEngineWorker : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 10000);
     QVERIFY(failed.takeFirst().at(0).toString().contains(QStringLiteral("is in colour but the model works on greyscale")));
 
+    QMetaObject::invokeMethod(worker_, "inpaint", Q_ARG(QImage, test::gradientImage(8)), Q_ARG(QImage, test::gradientImage(10)),
+                              Q_ARG(ncsn::InpaintSettings, InpaintSettings{}));
+    QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 10000);
+    QVERIFY(failed.takeFirst().at(0).toString().contains(QStringLiteral("The mask and the image differ in size")));
+
     loadTinyModel();  // still usable
     SampleRequest r;
     r.count = 1;
