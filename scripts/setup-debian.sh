@@ -13,6 +13,7 @@ packages=(
   zlib1g-dev libpng-dev libgif-dev
   dataset-fashion-mnist
   xvfb xauth
+  dpkg-dev file desktop-file-utils appstream  # the .deb: dpkg-shlibdeps, validators (scripts/check-package.sh)
   clang-14 libclang-rt-14-dev  # sanitizer and fuzz builds (scripts/run-sanitizers.sh, run-fuzz.sh)
 )
 

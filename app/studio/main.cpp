@@ -4,6 +4,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QIcon>
 #include <QScreen>
 #include <QSettings>
 #include <QTimer>
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
   QApplication::setOrganizationName(QStringLiteral("NCSN Studio"));
   QApplication::setApplicationName(QStringLiteral("ncsn-studio"));
   QApplication::setApplicationVersion(QStringLiteral(NCSN_VERSION));
+  QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/ncsn-studio.svg")));
+  QGuiApplication::setDesktopFileName(QStringLiteral("ncsn-studio"));  // Wayland matches the .desktop entry by it
 
   QCommandLineParser parser;
   parser.setApplicationDescription(QStringLiteral("Score-based generative modelling studio (NCSN, Song & Ermon 2019)"));

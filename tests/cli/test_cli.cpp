@@ -7,6 +7,7 @@
 #include <QTemporaryDir>
 
 #include "ncsn/checkpoint.hpp"
+#include "ncsn/trainer.hpp"
 #include "ncsn/imageio/png_io.hpp"
 #include "test_support.hpp"
 
@@ -49,6 +50,26 @@ class TestCli : public QObject {
     run_dir_ = dir_.filePath("run");
     QVERIFY(QDir().mkpath(data_dir_));
     ncsn::test::write_idx_folder(ncsn::test::str(data_dir_), 32, 8);
+  }
+
+  // The configs the package installs (resources/configs) parse and describe valid runs.
+  void shippedConfigsAreValid() {
+    const QDir dir(QStringLiteral(NCSN_SOURCE_DIR "/resources/configs"));
+    const auto files = dir.entryList({"*.json"}, QDir::Files);
+    QVERIFY(files.contains("fashion-mnist-small.json") && files.contains("fashion-mnist.json") && files.contains("cifar10.json"));
+    for (const auto& name : files) {
+      const auto j = nlohmann::json::parse(ncsn::test::read_bytes(ncsn::test::str(dir.filePath(name))));
+      QVERIFY2(j.contains("dataset") && j.contains("model") && j.contains("training"), qPrintable(name));
+      j["model"].get<ncsn::ModelConfig>().validate();
+      j["training"].get<ncsn::TrainConfig>().validate();
+    }
+    // One of them drives a real (tiny) run: flags override the file.
+    auto r = ncsn_cli({"train", "--config", dir.filePath("fashion-mnist-small.json"), "--dataset", "mnist", "--data", data_dir_,
+                       "--ngf", "4", "--batch", "4", "--iters", "1", "--eval-every", "0", "--out", dir_.filePath("cfg-run"),
+                       "--threads", "1", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(QFile::exists(dir_.filePath("cfg-run/checkpoint_1.ncsn")));
+    QCOMPARE(ncsn::read_checkpoint_meta(ncsn::test::str(dir_.filePath("cfg-run/checkpoint_1.ncsn"))).model.num_classes, int64_t{10});
   }
 
   void infoDescribesTheMachine() {

@@ -169,6 +169,7 @@ void SampleView::setModel(const ModelInfo& info) {
   const QString sigmas = info.sigmas.isEmpty() ? QString()
                                                : tr("σ₁ = %1 … σ_L = %2").arg(info.sigmas.first(), 0, 'g', 4).arg(info.sigmas.last(), 0, 'g', 4);
   modelLabel_->setText(tr("L = %1 levels, %2").arg(info.levels).arg(sigmas));
+  if (!running_) status_->setText(tr("Press Sample (Ctrl+R) to anneal %1×%1 images from noise.").arg(info.imageSize));
   setRunning(running_);
 }
 
