@@ -10,6 +10,7 @@
 #include <torch/serialize.h>
 
 #include "archive_check.hpp"
+#include "studio_archive.hpp"
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/torch_save_reader.hpp"
@@ -36,33 +37,13 @@ void from_json(const nlohmann::json& j, CheckpointMeta& m) {
 
 namespace {
 
-void require_regular_file(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw DataError("checkpoint " + path + " does not exist");
-  if (!fs::is_regular_file(path, ec)) throw DataError("checkpoint " + path + " is not a file");
-  if (fs::file_size(path, ec) == 0) throw DataError("checkpoint " + path + " is empty");
-}
-
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
-// Opens our archive and checks its format tag; anything else is a clear DataError.
+// Our archive with our format tag; a reference PyTorch file gets a hint to import it instead.
 torch::serialize::InputArchive open_archive(const std::string& path, torch::Device device) {
-  require_regular_file(path);
+  detail::require_regular_file(path, "checkpoint");
   if (looks_like_reference_checkpoint(path))
     throw DataError("checkpoint " + path +
                     " is not an NCSN Studio checkpoint (it looks like a reference PyTorch checkpoint: use `ncsn import`)");
-  detail::check_archive(path);
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path, device);
-  } catch (const c10::Error& e) {
-    throw DataError("checkpoint " + path + " is corrupt or not a checkpoint (" + first_line(e.what_without_backtrace()) + ")");
-  }
-  c10::IValue format;
-  if (!archive.try_read("format", format) || !format.isString() || format.toStringRef() != kCheckpointFormat)
-    throw DataError("checkpoint " + path + " is not an NCSN Studio checkpoint" +
-                    (looks_like_reference_checkpoint(path) ? " (it looks like a reference PyTorch checkpoint: use `ncsn import`)" : ""));
-  return archive;
+  return detail::open_studio_archive(path, device, kCheckpointFormat, "checkpoint");
 }
 
 CheckpointMeta read_meta(torch::serialize::InputArchive& archive, const std::string& path) {
@@ -78,19 +59,6 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& archive, const std::str
     throw DataError("checkpoint " + path + " has unreadable metadata (" + e.what() + ")");
   }
 }
-
-void load_module(torch::serialize::InputArchive& archive, const std::string& key, torch::nn::Module& module,
-                 const std::string& path) {
-  torch::serialize::InputArchive sub;
-  if (!archive.try_read(key, sub)) throw DataError("checkpoint " + path + " has no '" + key + "' weights");
-  try {
-    module.load(sub);
-  } catch (const c10::Error& e) {
-    throw DataError("checkpoint " + path + ": the '" + key + "' weights do not fit the model (" +
-                    first_line(e.what_without_backtrace()) + ")");
-  }
-}
-
 
 }  // namespace
 
@@ -127,13 +95,13 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
 }
 
 LoadedModel load_model(const std::string& path, torch::Device device, bool prefer_ema, const ModelConfig* reference_defaults) {
-  require_regular_file(path);
+  detail::require_regular_file(path, "checkpoint");
   if (looks_like_reference_checkpoint(path)) return import_reference_checkpoint(path, device, reference_defaults);
   auto archive = open_archive(path, device);
   LoadedModel loaded;
   loaded.meta = read_meta(archive, path);
   loaded.model = NcsnScoreNet(loaded.meta.model);
-  load_module(archive, prefer_ema && loaded.meta.has_ema ? "ema" : "model", *loaded.model, path);
+  detail::load_submodule(archive, prefer_ema && loaded.meta.has_ema ? "ema" : "model", *loaded.model, path, "checkpoint");
   loaded.model->to(device);
   loaded.model->eval();
   return loaded;
@@ -148,17 +116,17 @@ CheckpointMeta load_training_state(const std::string& path, NcsnScoreNet& model,
       meta.model.num_classes != want.num_classes)
     throw ConfigError("checkpoint " + path + " is for a " + meta.model.describe() + " model, not " + want.describe() +
                       " (another dataset or size needs its own run folder)");
-  load_module(archive, "model", *model, path);
+  detail::load_submodule(archive, "model", *model, path, "checkpoint");
   if (meta.has_optimizer) {
     torch::serialize::InputArchive opt;
     archive.read("optimizer", opt);
     try {
       optimizer.load(opt);
     } catch (const c10::Error& e) {
-      throw DataError("checkpoint " + path + ": the optimizer state does not fit (" + first_line(e.what_without_backtrace()) + ")");
+      throw DataError("checkpoint " + path + ": the optimizer state does not fit (" + detail::first_line(e.what_without_backtrace()) + ")");
     }
   }
-  if (ema && !ema->is_empty()) load_module(archive, meta.has_ema ? "ema" : "model", **ema, path);
+  if (ema && !ema->is_empty()) detail::load_submodule(archive, meta.has_ema ? "ema" : "model", **ema, path, "checkpoint");
   return meta;
 }
 
@@ -225,7 +193,7 @@ StateDict reference_state_dict(const std::string& path) {
 }  // namespace
 
 LoadedModel import_reference_checkpoint(const std::string& path, torch::Device device, const ModelConfig* defaults) {
-  require_regular_file(path);
+  detail::require_regular_file(path, "checkpoint");
   auto state = reference_state_dict(path);
   LoadedModel loaded;
   loaded.meta.model = infer_reference_config(state, defaults, path);

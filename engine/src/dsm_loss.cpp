@@ -33,4 +33,6 @@ torch::Tensor per_level_mean(const torch::Tensor& per_example, const torch::Tens
   return torch::where(counts > 0, sums / counts, torch::full_like(sums, std::numeric_limits<double>::quiet_NaN()));
 }
 
+torch::Tensor uniform_dequantize(const torch::Tensor& x) { return x * (255.0 / 256.0) + torch::rand_like(x) / 256.0; }
+
 }  // namespace ncsn

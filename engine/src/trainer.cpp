@@ -87,8 +87,6 @@ void check_dataset(const ImageDataset& data, const ModelConfig& model, const cha
   }
 }
 
-// The reference's uniform dequantisation: x * 255/256 + U(0, 1/256).
-torch::Tensor uniform_dequantize(const torch::Tensor& x) { return x * (255.0 / 256.0) + torch::rand_like(x) / 256.0; }
 
 }  // namespace
 

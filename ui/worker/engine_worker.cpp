@@ -15,6 +15,7 @@
 #include "ncsn/imageio/dataset_source.hpp"
 #include "ncsn/imageio/model_session.hpp"
 #include "ncsn/job_control.hpp"
+#include "ncsn/nearest_neighbours.hpp"
 #include "ncsn/toy2d.hpp"
 #include "ncsn/trainer.hpp"
 #include "tensor_image.hpp"
@@ -325,29 +326,17 @@ void EngineWorker::datasetImage(int index) {
 
 void EngineWorker::nearestNeighbours(const QList<QImage>& images) {
   guarded(tr("Nearest neighbours"), [&] {
-    torch::NoGradGuard no_grad;
     const auto& train = state_->split(Split::Train);
     std::vector<torch::Tensor> queries;
     for (const auto& image : images) {
       if (image.width() != train.width() || image.height() != train.height())
         throw ConfigError("The samples and the training images differ in size.");
-      queries.push_back(imageToTensor(image, static_cast<int>(train.channels())).flatten());
+      queries.push_back(imageToTensor(image, static_cast<int>(train.channels())));
     }
-    const auto q = torch::stack(queries);
-    auto best = torch::full({q.size(0)}, std::numeric_limits<float>::infinity());
-    auto bestIndex = torch::zeros({q.size(0)}, torch::kLong);
-    const int64_t chunk = 4096;
-    for (int64_t start = 0; start < train.size(); start += chunk) {
-      const auto idx = torch::arange(start, std::min(start + chunk, train.size()));
-      const auto d = torch::cdist(q, train.batch(idx).flatten(1));
-      const auto [value, arg] = d.min(1);
-      const auto better = value < best;
-      best = torch::where(better, value, best);
-      bestIndex = torch::where(better, arg + start, bestIndex);
-    }
+    const auto nearest = nearest_training_images(torch::stack(queries), train);
     QVector<double> distances;
-    for (int64_t i = 0; i < best.size(0); ++i) distances.append(best[i].item<double>());
-    emit neighboursReady(batchToImages(train.batch(bestIndex)), distances);
+    for (int64_t i = 0; i < nearest.distances.size(0); ++i) distances.append(nearest.distances[i].item<double>());
+    emit neighboursReady(batchToImages(train.batch(nearest.indices)), distances);
   });
 }
 

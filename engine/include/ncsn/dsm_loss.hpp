@@ -16,6 +16,9 @@ torch::Tensor dsm_loss_per_example(const ScoreFunction& score, const torch::Tens
 torch::Tensor dsm_loss(const ScoreFunction& score, const torch::Tensor& x, const torch::Tensor& sigmas,
                        double anneal_power = 2.0);
 
+// The reference's uniform dequantisation of 8-bit images in [0, 1]: x * 255/256 + U(0, 1/256).
+torch::Tensor uniform_dequantize(const torch::Tensor& x);
+
 // Mean loss of each level present in the batch (NaN for absent ones): [L], on the CPU, detached.
 torch::Tensor per_level_mean(const torch::Tensor& per_example, const torch::Tensor& labels, int64_t levels);
 
