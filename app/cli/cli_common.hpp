@@ -38,5 +38,6 @@ void add_denoise_command(CLI::App& app);
 void add_toy_command(CLI::App& app);
 void add_import_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 }  // namespace ncsn::cli

@@ -1,6 +1,7 @@
 // End-to-end: the `ncsn` executable on small data the test writes itself.
 #include <QtTest/QtTest>
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -116,6 +117,47 @@ class TestCli : public QObject {
     QVERIFY(QFile::exists(strip));
     // 2 rows of 12x12 tiles with 2px padding.
     QCOMPARE(QImage(out).size(), QSize(3 * 14 + 2, 2 * 14 + 2));
+  }
+
+  void evalReportsQualityAndScoresARunFolder() {
+    const QString classifier = dir_.filePath("stripes-classifier.pt");
+    auto r = ncsn_cli({"eval", "--train-classifier", "--dataset", "mnist", "--data", data_dir_, "--classifier-iters", "30",
+                       "--out", classifier, "--json", "--threads", "1"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(last_json_line(r.out)["test_accuracy"].toDouble() >= 0.5);
+
+    const QStringList common = {"--dataset", "mnist", "--data", data_dir_, "--classifier", classifier, "-n", "4",
+                                "-T", "1", "--heldout-images", "8", "--threads", "1"};
+    r = ncsn_cli(QStringList{"eval", "-c", checkpoint(9), "--json"} + common);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto j = last_json_line(r.out);
+    for (const char* key : {"fd_cls", "class_counts", "classes_covered", "class_total_variation", "nn_distance_mean",
+                            "nn_distance_median", "nn_distance_min", "heldout_dsm_loss"})
+      QVERIFY2(j.contains(key), key);
+    QCOMPARE(j["step"].toInt(), 9);
+    QVERIFY(j["fd_cls"].toDouble() >= 0);
+    int counted = 0;
+    for (const auto& c : j["class_counts"].toArray()) counted += c.toInt();
+    QCOMPARE(counted, 4);
+
+    // Checkpoint selection: every checkpoint of the run scored, the lowest FD-cls marked best.
+    r = ncsn_cli(QStringList{"eval", "--run-folder", run_dir_} + common);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto scores = QJsonDocument::fromJson(QByteArray::fromStdString(ncsn::test::read_bytes(ncsn::test::str(run_dir_ + "/scores.json")))).object();
+    const auto list = scores["checkpoints"].toArray();
+    QCOMPARE(list.size(), 3);  // steps 3, 6, 9
+    QCOMPARE(list.first().toObject()["step"].toInt(), 3);
+    double best = 1e300;
+    QString best_path;
+    for (const auto& c : list)
+      if (c.toObject()["fd_cls"].toDouble() < best) best = c.toObject()["fd_cls"].toDouble(), best_path = c.toObject()["checkpoint"].toString();
+    QCOMPARE(scores["best"].toString(), best_path);
+    QVERIFY(r.out.contains("best: " + best_path));
+
+    // MNIST has no shipped classifier: the message says how to make one.
+    r = ncsn_cli({"eval", "-c", checkpoint(9), "--dataset", "mnist", "--data", data_dir_, "-n", "4", "-T", "1"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("ncsn eval --train-classifier --dataset mnist"), qPrintable(r.err));
   }
 
   void inpaintKeepsTheKnownHalf() {

@@ -1,0 +1,16 @@
+#pragma once
+// Files that ship with the studio (models, the FD-cls classifier, configs): found in
+// $NCSN_RESOURCE_DIR, then the installed data folder (<prefix>/share/ncsn-studio beside the
+// program's <prefix>/bin), then the source tree's resources/ (a build that was not installed).
+#include <optional>
+#include <string>
+
+namespace ncsn {
+
+// relative: e.g. "models/fashion-mnist-classifier.pt". The first existing candidate, if any.
+std::optional<std::string> find_shipped_file(const std::string& relative);
+
+// The FD-cls classifier shipped for Fashion-MNIST.
+inline constexpr const char* kFashionMnistClassifier = "models/fashion-mnist-classifier.pt";
+
+}  // namespace ncsn
