@@ -11,10 +11,7 @@
 #include "ncsn/errors.hpp"
 #include "ncsn/feature_classifier.hpp"
 #include "ncsn/imageio/dataset_source.hpp"
-#include "ncsn/imageio/model_session.hpp"
-#include "ncsn/inception_network.hpp"
-#include "ncsn/sample_quality.hpp"
-#include "ncsn/shipped_files.hpp"
+#include "ncsn/imageio/checkpoint_evaluator.hpp"
 #include "progress_bar.hpp"
 
 namespace ncsn::cli {
@@ -24,18 +21,10 @@ struct EvalOptions {
   CommonOptions common;
   std::string checkpoint, run_folder, classifier, inception, out;
   std::string dataset = "fashion-mnist", data_path;
-  int64_t image_size = 32, count = 1000, batch = 250, heldout_images = 10000, inception_size = 299;
+  int64_t image_size = 32, inception_size = 299;
   bool train_classifier = false;
   ClassifierTraining classifier_training;
-  LangevinSettings settings;
-};
-
-// What every checkpoint is measured against, loaded once.
-struct Reference {
-  ImageDataset train, test;
-  TrainedClassifier classifier;
-  FeatureStats test_stats;
-  std::optional<InceptionNetwork> inception;
+  EvaluationSettings evaluation;
 };
 
 std::pair<ImageDataset, ImageDataset> load_splits(const EvalOptions& o) {
@@ -44,79 +33,24 @@ std::pair<ImageDataset, ImageDataset> load_splits(const EvalOptions& o) {
   return {load_dataset(source, Split::Train), load_dataset(source, Split::Test)};
 }
 
-std::string classifier_path(const EvalOptions& o) {
-  if (!o.classifier.empty()) return o.classifier;
-  if (o.dataset == "fashion-mnist")
-    if (auto shipped = find_shipped_file(kFashionMnistClassifier)) return *shipped;
-  throw ConfigError("no FD-cls classifier for " + o.dataset + ": train one with `ncsn eval --train-classifier --dataset " +
-                    o.dataset + " --out FILE` and pass --classifier FILE");
+CheckpointEvaluator make_evaluator(const EvalOptions& o, torch::Device device) {
+  auto [train, test] = load_splits(o);
+  auto classifier = load_classifier(classifier_for(o.dataset, o.classifier), device);
+  std::optional<InceptionNetwork> inception;
+  if (!o.inception.empty()) inception.emplace(o.inception, o.inception_size, device);
+  return CheckpointEvaluator(std::move(train), std::move(test), std::move(classifier), device, std::move(inception));
 }
 
-Reference load_reference(const EvalOptions& o, torch::Device device) {
-  Reference r;
-  std::tie(r.train, r.test) = load_splits(o);
-  r.classifier = load_classifier(classifier_path(o), device);
-  const auto& c = r.classifier.model->config;
-  if (c.channels != r.test.channels() || c.image_size != r.test.height())
-    throw ConfigError("the classifier takes " + std::to_string(c.channels) + "x" + std::to_string(c.image_size) + "x" +
-                      std::to_string(c.image_size) + " images but " + r.test.name + " holds " + std::to_string(r.test.channels()) +
-                      "x" + std::to_string(r.test.height()) + "x" + std::to_string(r.test.width()));
-  r.test_stats = feature_stats(classifier_features(r.classifier.model, r.test));
-  if (!o.inception.empty()) r.inception.emplace(o.inception, o.inception_size, device);
-  return r;
-}
-
-torch::Tensor draw_samples(ModelSession& session, const EvalOptions& o, const std::string& label) {
+nlohmann::json evaluate(const std::string& path, const EvalOptions& o, CheckpointEvaluator& evaluator) {
   JobControl control;
   stop_on_interrupt(control);
-  const int64_t per_chain = session.loaded.meta.model.num_classes * o.settings.steps_per_level;
-  const int64_t batches = (o.count + o.batch - 1) / o.batch;
-  ProgressBar bar(label, batches * per_chain, std::cerr, show_progress(o.common));
-  std::vector<torch::Tensor> parts;
-  for (int64_t b = 0; b < batches; ++b) {
-    auto settings = o.settings;
-    settings.seed = o.settings.seed + static_cast<uint64_t>(b);  // every batch its own chains
-    settings.frame_every = 1;
-    const auto observer = [&](const LangevinPosition& at, const torch::Tensor&) { bar.update(b * per_chain + at.done); };
-    const auto result = session.sampler.sample(std::min(o.batch, o.count - b * o.batch), session.image_shape(), settings, observer, &control);
-    if (!result.completed) throw std::runtime_error("evaluation was interrupted; nothing written");
-    parts.push_back(result.samples.cpu());
-  }
-  bar.finish();
-  return torch::cat(parts);
-}
-
-nlohmann::json evaluate(const std::string& path, const EvalOptions& o, Reference& r, torch::Device device) {
-  auto session = ModelSession::open(path, device);
-  const auto& m = session.loaded.meta.model;
-  if (m.channels != r.test.channels() || m.image_size != r.test.height())
-    throw ConfigError("checkpoint " + path + " is for " + std::to_string(m.channels) + "x" + std::to_string(m.image_size) + "x" +
-                      std::to_string(m.image_size) + " images but " + r.test.name + " holds " + std::to_string(r.test.channels()) +
-                      "x" + std::to_string(r.test.height()) + "x" + std::to_string(r.test.width()));
-  const auto samples = draw_samples(session, o, "eval step " + std::to_string(session.loaded.meta.step));
-  const auto q = evaluate_sample_quality(samples, r.classifier.model, r.test_stats, r.test, r.train);
-  auto net = session.loaded.model;
-  const ScoreFunction score = [net](const torch::Tensor& x, const torch::Tensor& l) mutable { return net->forward(x, l); };
-  nlohmann::json j = {{"checkpoint", path},
-                      {"step", session.loaded.meta.step},
-                      {"samples", samples.size(0)},
-                      {"steps_per_level", o.settings.steps_per_level},
-                      {"step_lr", o.settings.step_lr},
-                      {"seed", o.settings.seed},
-                      {"fd_cls", q.fd_cls},
-                      {"class_counts", q.class_counts},
-                      {"classes_covered", q.classes_covered},
-                      {"class_total_variation", q.class_total_variation},
-                      {"nn_distance_mean", q.nn_distance_mean},
-                      {"nn_distance_median", q.nn_distance_median},
-                      {"nn_distance_min", q.nn_distance_min},
-                      {"heldout_dsm_loss", heldout_dsm_loss(score, r.test, session.sampler.sigmas(), o.heldout_images)},
-                      {"heldout_images", std::min(o.heldout_images, r.test.size())}};
-  if (r.inception) {
-    const auto im = inception_metrics(*r.inception, samples, r.test);
-    j["fid"] = im.fid;
-    if (im.inception_score) j["inception_score"] = {*im.inception_score, *im.inception_score_std};
-  }
+  std::optional<ProgressBar> bar;
+  const auto progress = [&](int64_t done, int64_t total) {
+    if (!bar) bar.emplace("eval", total, std::cerr, show_progress(o.common));
+    bar->update(done);
+  };
+  auto j = evaluator.evaluate(path, o.evaluation, progress, &control);
+  if (bar) bar->finish();
   return j;
 }
 
@@ -147,35 +81,34 @@ void run_train_classifier(const EvalOptions& o, torch::Device device) {
 
 // Every checkpoint of a run folder, oldest first; the lowest FD-cls is the best (the paper picks
 // checkpoints by sample quality, not by loss). Written to <folder>/scores.json.
-void run_folder_scores(const EvalOptions& o, Reference& r, torch::Device device) {
+void run_folder_scores(const EvalOptions& o, CheckpointEvaluator& evaluator) {
   auto paths = list_checkpoints(o.run_folder);
   if (paths.empty()) throw DataError("no checkpoints in " + o.run_folder);
   std::reverse(paths.begin(), paths.end());
-  nlohmann::json scores = nlohmann::json::array();
-  std::string best;
-  double best_fd = std::numeric_limits<double>::infinity();
-  for (const auto& path : paths) {
-    auto j = evaluate(path, o, r, device);
-    if (j["fd_cls"].get<double>() < best_fd) best_fd = j["fd_cls"].get<double>(), best = path;
+  JobControl control;
+  stop_on_interrupt(control);
+  std::optional<ProgressBar> shown;
+  const auto progress = [&](int64_t done, int64_t total) {
+    if (!shown) shown.emplace("eval", total, std::cerr, show_progress(o.common));
+    shown->update(done);
+  };
+  const auto summary = evaluator.score(paths, o.evaluation, [&](const nlohmann::json& j) {
     if (!o.common.json) print_report(j);
-    scores.push_back(std::move(j));
-  }
-  const nlohmann::json summary = {{"metric", "fd_cls"}, {"best", best}, {"checkpoints", scores}};
+  }, progress, &control);
+  if (shown) shown->finish();
   const std::string out = o.out.empty() ? (std::filesystem::path(o.run_folder) / "scores.json").string() : o.out;
   write_file_atomically(out, summary.dump(2) + "\n");
   if (o.common.json) print_json(summary);
-  else std::cout << "best: " << best << " (FD-cls " << best_fd << "); wrote " << out << "\n";
+  else std::cout << "best: " << summary["best"].get<std::string>() << "; wrote " << out << "\n";
 }
 
 void run_eval(EvalOptions& o) {
   const auto device = prepare_device(o.common);
   if (o.train_classifier) return run_train_classifier(o, device);
-  if (o.count < 2) throw ConfigError("--count must be at least 2 (a covariance needs two samples)");
-  if (o.batch < 1) throw ConfigError("--batch must be at least 1");
   if (o.checkpoint.empty() == o.run_folder.empty()) throw ConfigError("give either --checkpoint FILE or --run-folder DIR");
-  auto reference = load_reference(o, device);
-  if (!o.run_folder.empty()) return run_folder_scores(o, reference, device);
-  const auto j = evaluate(o.checkpoint, o, reference, device);
+  auto evaluator = make_evaluator(o, device);
+  if (!o.run_folder.empty()) return run_folder_scores(o, evaluator);
+  const auto j = evaluate(o.checkpoint, o, evaluator);
   if (!o.out.empty()) write_file_atomically(o.out, j.dump(2) + "\n");
   if (o.common.json) print_json(j);
   else print_report(j);
@@ -194,13 +127,13 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--dataset", o->dataset, "fashion-mnist, mnist, cifar10 or folder")->capture_default_str();
   cmd->add_option("--data", o->data_path, "Dataset location (not needed for the embedded Fashion-MNIST)");
   cmd->add_option("--image-size", o->image_size, "Image folders: centre-crop and resize to this size")->capture_default_str();
-  cmd->add_option("-n,--count", o->count, "Samples per checkpoint (the paper uses 1000)")->capture_default_str();
-  cmd->add_option("--batch", o->batch, "Chains run together")->capture_default_str();
-  cmd->add_option("-T,--steps", o->settings.steps_per_level, "Langevin steps per noise level")->capture_default_str();
-  cmd->add_option("--eps", o->settings.step_lr, "Step size eps")->capture_default_str();
-  cmd->add_option("--seed", o->settings.seed, "Random seed of the first batch")->capture_default_str();
-  cmd->add_flag("--denoise", o->settings.denoise_last, "Finish each chain with one denoising step");
-  cmd->add_option("--heldout-images", o->heldout_images, "Test images for the held-out DSM loss")->capture_default_str();
+  cmd->add_option("-n,--count", o->evaluation.count, "Samples per checkpoint (the paper uses 1000)")->capture_default_str();
+  cmd->add_option("--batch", o->evaluation.batch, "Chains run together")->capture_default_str();
+  cmd->add_option("-T,--steps", o->evaluation.langevin.steps_per_level, "Langevin steps per noise level")->capture_default_str();
+  cmd->add_option("--eps", o->evaluation.langevin.step_lr, "Step size eps")->capture_default_str();
+  cmd->add_option("--seed", o->evaluation.langevin.seed, "Random seed of the first batch")->capture_default_str();
+  cmd->add_flag("--denoise", o->evaluation.langevin.denoise_last, "Finish each chain with one denoising step");
+  cmd->add_option("--heldout-images", o->evaluation.heldout_images, "Test images for the held-out DSM loss")->capture_default_str();
   cmd->add_option("-o,--out", o->out, "Write the report (JSON) here; with --train-classifier, the classifier file");
   cmd->add_flag("--train-classifier", o->train_classifier, "Train the FD-cls classifier on the dataset and write it to --out");
   cmd->add_option("--classifier-iters", o->classifier_training.iterations, "Classifier training iterations")->capture_default_str();

@@ -2,6 +2,7 @@
 // losses and the checkpoint list.
 #include <QImageReader>
 #include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -167,12 +168,39 @@ class TestTrainDashboard : public QObject {
     auto* table = list->findChild<QTableWidget*>("checkpointTable");
     QCOMPARE(table->item(1, 1)->text(), QString("11.25"));
     QSignalSpy requests(list, &CheckpointList::loadCheckpointRequested);
-    const QPoint cell = table->visualItemRect(table->item(1, 2)).center();
+    const QPoint cell = table->visualItemRect(table->item(1, 3)).center();  // the file column
     // What a real double-click delivers: a click, then the double-click event.
     QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, cell);
     QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, cell);
     QCOMPARE(requests.count(), 1);
     QCOMPARE(requests.at(0).at(0).toString(), QString("/runs/a/checkpoint_10000.ncsn"));
+  }
+
+  void scoringFillsFdClsAndMarksTheBest() {
+    CheckpointList list;
+    auto* button = list.findChild<QPushButton*>("scoreButton");
+    QVERIFY(!button->isEnabled());  // nothing to score yet
+    list.addCheckpoint(500, "/runs/a/checkpoint_500.ncsn", 200.0);
+    list.addCheckpoint(1000, "/runs/a/checkpoint_1000.ncsn", 150.0);
+    QVERIFY(button->isEnabled());
+    QSignalSpy requests(&list, &CheckpointList::scoreRequested);
+    button->click();
+    QCOMPARE(requests.count(), 1);
+    QCOMPARE(requests.at(0).at(0).toStringList(), QStringList({"/runs/a/checkpoint_500.ncsn", "/runs/a/checkpoint_1000.ncsn"}));
+    list.setScoring(true);
+    QVERIFY(!button->isEnabled());
+
+    list.setScore("/runs/a/checkpoint_500.ncsn", 80.5, "10 classes");
+    list.setScore("/runs/a/checkpoint_1000.ncsn", 42.25, "10 classes");
+    list.markBest("/runs/a/checkpoint_1000.ncsn");
+    list.setScoring(false);
+    auto* table = list.findChild<QTableWidget*>("checkpointTable");
+    QCOMPARE(table->item(0, 2)->text(), QString("80.50"));
+    QCOMPARE(table->item(1, 2)->text(), QString("★ 42.25"));
+    QVERIFY(table->item(1, 0)->font().bold());
+    QVERIFY(!table->item(0, 0)->font().bold());
+    QCOMPARE(list.bestPath(), QString("/runs/a/checkpoint_1000.ncsn"));
+    QVERIFY(button->isEnabled());
   }
 
   void eachCheckpointShowsTheLatestPreviewBeforeIt() {

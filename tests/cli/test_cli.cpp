@@ -152,7 +152,7 @@ class TestCli : public QObject {
     for (const auto& c : list)
       if (c.toObject()["fd_cls"].toDouble() < best) best = c.toObject()["fd_cls"].toDouble(), best_path = c.toObject()["checkpoint"].toString();
     QCOMPARE(scores["best"].toString(), best_path);
-    QVERIFY(r.out.contains("best: " + best_path));
+    QVERIFY(r.out.contains("best: " + best_path + ";"));
 
     // MNIST has no shipped classifier: the message says how to make one.
     r = ncsn_cli({"eval", "-c", checkpoint(9), "--dataset", "mnist", "--data", data_dir_, "-n", "4", "-T", "1"});

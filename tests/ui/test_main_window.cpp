@@ -2,6 +2,8 @@
 // exports round-trip their settings (and dropping them back restores the seed), and errors are
 // shown without breaking the window.
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -10,8 +12,10 @@
 
 #include "engine_worker.hpp"
 #include "ncsn/fault_injection.hpp"
+#include "ncsn/image_dataset.hpp"
 #include "inpaint/inpaint_view.hpp"
 #include "main_window.hpp"
+#include "checkpoint_list.hpp"
 #include "sample_view.hpp"
 #include "studio_export.hpp"
 #include "studio_fixtures.hpp"
@@ -138,6 +142,52 @@ class TestMainWindow : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
     QVERIFY(finished.takeFirst().at(0).value<JobOutcome>().completed);
     QVERIFY(errors.isEmpty());
+  }
+
+  // The paper's checkpoint selection from the Train page: every checkpoint sampled and scored on
+  // Fashion-MNIST with the shipped classifier, the best marked and scores.json written.
+  void scoringCheckpointsMarksTheBest() {
+    if (!QFile::exists(QString::fromStdString(default_fashion_mnist_dir()) + "/t10k-images-idx3-ubyte.gz"))
+      QSKIP("the Debian package dataset-fashion-mnist is not installed");
+    QStringList paths;
+    for (int seed : {1, 2}) {
+      torch::manual_seed(seed);
+      auto config = test::tinyModelConfig();
+      config.image_size = 28;
+      NcsnScoreNet net(config);
+      CheckpointMeta meta;
+      meta.model = config;
+      meta.step = seed * 100;
+      paths << dir_.filePath(QStringLiteral("fm/checkpoint_%1.ncsn").arg(seed * 100));
+      QDir().mkpath(dir_.filePath(QStringLiteral("fm")));
+      save_checkpoint(paths.last().toStdString(), net, meta);
+    }
+    MainWindow window;
+    window.show();
+    auto* list = window.findChild<CheckpointList*>();
+    QVERIFY(list);
+    list->addCheckpoint(100, paths[0], 1.0);
+    list->addCheckpoint(200, paths[1], 1.0);
+    SampleRequest r = window.sampleView()->request();
+    r.stepsPerLevel = 1;
+    window.sampleView()->setRequest(r);
+    QSignalSpy scored(window.worker(), &EngineWorker::checkpointScored);
+    QSignalSpy finished(window.worker(), &EngineWorker::scoringFinished);
+    QSignalSpy errors(&window, &MainWindow::errorShown);
+    window.scoreCheckpoints(paths, 8);
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !errors.isEmpty(), 120000);
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.isEmpty() ? QString() : errors.first().at(0).toString()));
+    QCOMPARE(scored.size(), 2);
+    QVERIFY(scored.at(0).at(1).toDouble() > 0);
+    QVERIFY(scored.at(0).at(2).toString().contains(QStringLiteral("FD-cls")));
+    const QString best = finished.first().at(0).toString();
+    QVERIFY(paths.contains(best));
+    QTRY_COMPARE(list->bestPath(), best);
+    const auto report = QJsonDocument::fromJson([&] {
+      QFile f(dir_.filePath(QStringLiteral("fm/scores.json")));
+      return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }()).object();
+    QCOMPARE(report["best"].toString(), best);
   }
 
   void closingDuringAJobStopsIt() {

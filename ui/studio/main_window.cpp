@@ -8,6 +8,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -227,6 +228,8 @@ void MainWindow::connectWorker() {
     if (outcome.kind == QLatin1String("inpaint")) {
       inpaint_->showCandidates(outcome.images, outcome.completed ? tr("Done: pick the candidate to keep.") : tr("Stopped early."));
       inpaint_->setRunning(false);
+    } else if (outcome.kind == QLatin1String("score")) {
+      dashboard_->checkpointList()->setScoring(false);
     } else {
       sample_->onFinished(outcome);
     }
@@ -235,6 +238,7 @@ void MainWindow::connectWorker() {
   connect(w, &EngineWorker::failed, this, [this](const QString& message) {
     sample_->onFailed();
     inpaint_->setRunning(false);
+    dashboard_->checkpointList()->setScoring(false);
     trainForm_->setRunState(TrainSettingsForm::RunState::Idle);
     toy_->trainingFinished();
     setJob({});
@@ -303,6 +307,13 @@ void MainWindow::connectWorker() {
     trainForm_->setRunState(TrainSettingsForm::RunState::Idle);
     statusBar()->showMessage(tr("Training %1 at step %2; checkpoint %3").arg(completed ? tr("finished") : tr("stopped")).arg(step).arg(checkpoint), 15000);
     setJob({});
+  });
+  connect(dashboard_->checkpointList(), &CheckpointList::scoreRequested, this,
+          [this](const QStringList& paths) { scoreCheckpoints(paths); });
+  connect(w, &EngineWorker::checkpointScored, dashboard_->checkpointList(), &CheckpointList::setScore);
+  connect(w, &EngineWorker::scoringFinished, this, [this](const QString& best, const QString& report) {
+    dashboard_->checkpointList()->markBest(best);
+    statusBar()->showMessage(tr("Best sample quality: %1 (scores in %2)").arg(QFileInfo(best).fileName(), report), 15000);
   });
   connect(dashboard_->checkpointList(), &CheckpointList::loadCheckpointRequested, this, [this](const QString& path) {
     openCheckpoint(path);
@@ -424,6 +435,23 @@ void MainWindow::startSampling() {
   if (jobRunning()) return;
   showPage(SamplePage);
   QMetaObject::invokeMethod(worker_, "sample", Qt::QueuedConnection, Q_ARG(ncsn::SampleRequest, sample_->request()));
+}
+
+void MainWindow::scoreCheckpoints(const QStringList& paths, int samples) {
+  if (jobRunning() || paths.isEmpty()) return;
+  QSettings settings;
+  if (samples <= 0) {
+    bool ok = false;
+    samples = QInputDialog::getInt(this, tr("Score checkpoints"),
+                                   tr("Samples per checkpoint (the paper uses 1000; T = %1 steps per level, from the Sample page):")
+                                       .arg(sample_->request().stepsPerLevel),
+                                   settings.value("score/samples", 1000).toInt(), 2, 100000, 100, &ok);
+    if (!ok) return;
+    settings.setValue("score/samples", samples);
+  }
+  dashboard_->checkpointList()->setScoring(true);
+  QMetaObject::invokeMethod(worker_, "scoreCheckpoints", Qt::QueuedConnection, Q_ARG(QStringList, paths), Q_ARG(int, samples),
+                            Q_ARG(int, sample_->request().stepsPerLevel));
 }
 
 void MainWindow::stopJob() { worker_->requestStop(StopMode::Now); worker_->resume(); }

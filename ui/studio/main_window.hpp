@@ -44,6 +44,8 @@ class MainWindow : public QMainWindow {
   void openCheckpoint(const QString& path);
   void openFile(const QString& path);  // checkpoint, exported PNG or image, as dropped
   void startSampling();
+  // Scores the checkpoints (sample quality, the best marked); asks for the sample count when 0.
+  void scoreCheckpoints(const QStringList& paths, int samples = 0);
   void stopJob();
 
  signals:

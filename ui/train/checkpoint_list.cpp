@@ -3,6 +3,7 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPushButton>
 #include <QSlider>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -12,7 +13,7 @@
 #include "scaled_image_view.hpp"
 
 namespace {
-enum Column { StepColumn, HeldoutColumn, FileColumn, ColumnCount };
+enum Column { StepColumn, HeldoutColumn, FdClsColumn, FileColumn, ColumnCount };
 }
 
 CheckpointList::CheckpointList(QWidget* parent)
@@ -20,9 +21,12 @@ CheckpointList::CheckpointList(QWidget* parent)
       table_(new QTableWidget(0, ColumnCount, this)),
       preview_(new ScaledImageView(this)),
       stepSlider_(new QSlider(Qt::Horizontal, this)),
-      stepLabel_(new QLabel(this)) {
+      stepLabel_(new QLabel(this)),
+      scoreButton_(new QPushButton(tr("Score checkpoints…"), this)) {
   table_->setObjectName("checkpointTable");
-  table_->setHorizontalHeaderLabels({tr("Step"), tr("Held-out loss"), tr("File")});
+  table_->setHorizontalHeaderLabels({tr("Step"), tr("Held-out loss"), tr("FD-cls"), tr("File")});
+  table_->horizontalHeaderItem(FdClsColumn)
+      ->setToolTip(tr("Fréchet distance of samples to the test set in a classifier's features: lower is better"));
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setStretchLastSection(true);
   table_->verticalHeader()->hide();
@@ -37,6 +41,12 @@ CheckpointList::CheckpointList(QWidget* parent)
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
+  scoreButton_->setObjectName("scoreButton");
+  scoreButton_->setEnabled(false);
+  scoreButton_->setToolTip(tr("Sample from every checkpoint and measure the samples (FD-cls, classes, nearest neighbours); "
+                              "the best is marked ★, as the paper selects checkpoints"));
+  connect(scoreButton_, &QPushButton::clicked, this, [this] { emit scoreRequested(paths()); });
+  layout->addWidget(scoreButton_, 0, Qt::AlignLeft);
   layout->addWidget(table_, 2);
   layout->addWidget(preview_, 3);
   layout->addWidget(stepSlider_);
@@ -58,6 +68,51 @@ QString CheckpointList::pathAt(int row) const {
 }
 
 qint64 CheckpointList::stepAt(int row) const { return table_->item(row, StepColumn)->data(Qt::UserRole).toLongLong(); }
+
+QStringList CheckpointList::paths() const {
+  QStringList out;
+  for (int row = 0; row < count(); ++row) out.append(pathAt(row));
+  return out;
+}
+
+int CheckpointList::rowForPath(const QString& path) const {
+  for (int row = 0; row < count(); ++row)
+    if (pathAt(row) == path) return row;
+  return -1;
+}
+
+void CheckpointList::setScore(const QString& path, double fdCls, const QString& details) {
+  const int row = rowForPath(path);
+  if (row < 0) return;
+  auto* item = new QTableWidgetItem(QString::number(fdCls, 'f', 2));
+  item->setData(Qt::UserRole, fdCls);
+  item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  item->setToolTip(details);
+  table_->setItem(row, FdClsColumn, item);
+}
+
+void CheckpointList::markBest(const QString& path) {
+  bestPath_ = path;
+  for (int row = 0; row < count(); ++row) {
+    const bool best = pathAt(row) == path;
+    for (int column = 0; column < ColumnCount; ++column) {
+      QTableWidgetItem* item = table_->item(row, column);
+      if (!item) continue;
+      QFont font = item->font();
+      font.setBold(best);
+      item->setFont(font);
+    }
+    if (QTableWidgetItem* score = table_->item(row, FdClsColumn)) {
+      const QString value = QString::number(score->data(Qt::UserRole).toDouble(), 'f', 2);
+      score->setText(best ? QStringLiteral("★ ") + value : value);
+    }
+  }
+}
+
+void CheckpointList::setScoring(bool running) {
+  scoreButton_->setEnabled(!running && count() > 0);
+  scoreButton_->setText(running ? tr("Scoring…") : tr("Score checkpoints…"));
+}
 
 int CheckpointList::rowForStep(qint64 step) const {
   for (int row = 0; row < count(); ++row)
@@ -88,6 +143,7 @@ void CheckpointList::addCheckpoint(qint64 step, const QString& path, double held
   table_->setItem(row, StepColumn, stepItem);
   table_->setItem(row, HeldoutColumn, heldoutItem);
   table_->setItem(row, FileColumn, fileItem);
+  scoreButton_->setEnabled(scoreButton_->text() == tr("Score checkpoints…"));
 
   stepSlider_->setRange(0, count() - 1);
   stepSlider_->setEnabled(count() > 1);
@@ -102,6 +158,8 @@ void CheckpointList::addPreview(qint64 step, const QImage& grid) {
 
 void CheckpointList::clear() {
   table_->setRowCount(0);
+  bestPath_.clear();
+  scoreButton_->setEnabled(false);
   previews_.clear();
   stepSlider_->setRange(0, 0);
   stepSlider_->setEnabled(false);

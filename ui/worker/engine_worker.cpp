@@ -14,6 +14,8 @@
 #include "ncsn/image_channels.hpp"
 #include "ncsn/imageio/dataset_source.hpp"
 #include "ncsn/imageio/model_session.hpp"
+#include "ncsn/atomic_file.hpp"
+#include "ncsn/imageio/checkpoint_evaluator.hpp"
 #include "ncsn/job_control.hpp"
 #include "ncsn/nearest_neighbours.hpp"
 #include "ncsn/toy2d.hpp"
@@ -337,6 +339,66 @@ void EngineWorker::nearestNeighbours(const QList<QImage>& images) {
     QVector<double> distances;
     for (int64_t i = 0; i < nearest.distances.size(0); ++i) distances.append(nearest.distances[i].item<double>());
     emit neighboursReady(batchToImages(train.batch(nearest.indices)), distances);
+  });
+}
+
+namespace {
+
+QString describeScore(const nlohmann::json& j) {
+  return QObject::tr("step %1: FD-cls %2, %3 of %4 classes, nearest training image %5 (mean L2), held-out loss %6")
+      .arg(j["step"].get<qint64>())
+      .arg(j["fd_cls"].get<double>(), 0, 'f', 2)
+      .arg(j["classes_covered"].get<qint64>())
+      .arg(j["class_counts"].size())
+      .arg(j["nn_distance_mean"].get<double>(), 0, 'f', 3)
+      .arg(j["heldout_dsm_loss"].get<double>(), 0, 'g', 5);
+}
+
+}  // namespace
+
+void EngineWorker::scoreCheckpoints(const QStringList& paths, int samples, int stepsPerLevel) {
+  auto& s = *state_;
+  guarded(tr("Scoring checkpoints"), [&] {
+    if (paths.isEmpty()) throw ConfigError("There are no checkpoints to score.");
+    auto classifier = load_classifier(classifier_for(s.dataset.kind.toStdString()), s.device);
+    CheckpointEvaluator evaluator(s.split(Split::Train), s.split(Split::Test), std::move(classifier), s.device);
+    EvaluationSettings settings;
+    settings.count = samples;
+    settings.batch = std::min(samples, 250);
+    settings.langevin.steps_per_level = stepsPerLevel;
+    std::vector<std::string> list;
+    for (const auto& p : paths) list.push_back(p.toStdString());
+
+    s.control.reset();
+    emit jobStarted(QStringLiteral("score"));
+    QElapsedTimer clock, sinceProgress;
+    clock.start();
+    sinceProgress.start();
+    const auto reportProgress = [&](int64_t done, int64_t total) {
+      if (sinceProgress.elapsed() < 100) return;
+      sinceProgress.restart();
+      FrameInfo info;
+      info.done = done;
+      info.total = total;
+      info.stepsPerSecond = done / std::max(clock.elapsed() / 1000.0, 1e-3);
+      info.etaSeconds = info.stepsPerSecond > 0 ? (total - done) / info.stepsPerSecond : 0;
+      emit progress(info);
+    };
+    const auto scored = [&](const nlohmann::json& j) {
+      emit checkpointScored(QString::fromStdString(j["checkpoint"].get<std::string>()), j["fd_cls"].get<double>(), describeScore(j));
+    };
+    nlohmann::json summary;
+    try {
+      summary = evaluator.score(list, settings, scored, reportProgress, &s.control);
+    } catch (const std::runtime_error&) {
+      if (s.control.stop_request() == StopRequest::None) throw;
+      emit jobFinished(JobOutcome{QStringLiteral("score"), false, 0, {}, {}});  // cancelled: what was scored stays shown
+      return;
+    }
+    const auto report = (std::filesystem::path(list.front()).parent_path() / "scores.json").string();
+    write_file_atomically(report, summary.dump(2) + "\n");
+    emit scoringFinished(QString::fromStdString(summary["best"].get<std::string>()), QString::fromStdString(report));
+    emit jobFinished(JobOutcome{QStringLiteral("score"), true, 0, {}, {}});
   });
 }
 

@@ -39,6 +39,9 @@ class EngineWorker : public QObject {
   void train(const TrainSettings& settings, const QString& resumeFrom);
   void datasetImage(int index);  // -1: random test image
   void nearestNeighbours(const QList<QImage>& images);
+  // Samples `samples` images from each checkpoint (T steps per level) on the current dataset and
+  // scores them (FD-cls with the shipped classifier, ...); writes scores.json beside them.
+  void scoreCheckpoints(const QStringList& paths, int samples, int stepsPerLevel);
   void toyCompare(quint64 seed);
   void toyTrain(int iterations);
 
@@ -58,6 +61,8 @@ class EngineWorker : public QObject {
   void message(const QString& text);
   void datasetImageReady(const QImage& image, const QString& caption);
   void neighboursReady(const QList<QImage>& neighbours, const QVector<double>& distances);
+  void checkpointScored(const QString& path, double fdCls, const QString& details);
+  void scoringFinished(const QString& bestPath, const QString& reportPath);
   void toyDensity(const ScalarGrid& density);
   void toyTrueField(const VectorGrid& field);
   void toyLearnedField(const VectorGrid& field);

@@ -1,0 +1,62 @@
+#pragma once
+// Scores checkpoints the way the paper selects them: draw samples with annealed Langevin
+// dynamics and measure them (FD-cls, class histogram, nearest neighbours, held-out DSM loss, and
+// FID/IS when an Inception network is given). Shared by `ncsn eval` and the studio.
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ncsn/annealed_langevin_sampler.hpp"
+#include "ncsn/feature_classifier.hpp"
+#include "ncsn/image_dataset.hpp"
+#include "ncsn/inception_network.hpp"
+#include "ncsn/job_control.hpp"
+#include "ncsn/sample_quality.hpp"
+
+namespace ncsn {
+
+struct EvaluationSettings {
+  int64_t count = 1000;            // samples per checkpoint
+  int64_t batch = 250;             // chains run together
+  int64_t heldout_images = 10000;  // test images for the held-out DSM loss
+  LangevinSettings langevin;       // the seed is that of the first batch; batch b uses seed + b
+};
+
+// The FD-cls classifier for a dataset kind: `explicit_path` if given, else the one shipped for
+// Fashion-MNIST. ConfigError saying how to train one otherwise.
+std::string classifier_for(const std::string& dataset_kind, const std::string& explicit_path = {});
+
+class CheckpointEvaluator {
+ public:
+  // ConfigError when the classifier does not fit the test set's images.
+  CheckpointEvaluator(ImageDataset train, ImageDataset test, TrainedClassifier classifier, torch::Device device,
+                      std::optional<InceptionNetwork> inception = std::nullopt);
+
+  // Progress reports (samples drawn so far, steps done, total steps). JSON with "fd_cls",
+  // "class_counts", "classes_covered", "class_total_variation", "nn_distance_{mean,median,min}",
+  // "heldout_dsm_loss", and "fid"/"inception_score" with an Inception network. Throws
+  // std::runtime_error when stopped through `control`.
+  using Progress = std::function<void(int64_t done, int64_t total)>;
+  nlohmann::json evaluate(const std::string& checkpoint, const EvaluationSettings& settings, const Progress& progress = {},
+                          JobControl* control = nullptr);
+
+  // Evaluates `checkpoints` in order, calling `on_scored` after each, and returns
+  // {"metric": "fd_cls", "best": <path with the lowest FD-cls>, "checkpoints": [...]}. Progress
+  // counts steps over all of them.
+  nlohmann::json score(const std::vector<std::string>& checkpoints, const EvaluationSettings& settings,
+                       const std::function<void(const nlohmann::json&)>& on_scored = {}, const Progress& progress = {},
+                       JobControl* control = nullptr);
+
+  // Steps one evaluation runs for a model with `levels` noise levels.
+  static int64_t total_steps(const EvaluationSettings& settings, int64_t levels);
+
+ private:
+  ImageDataset train_, test_;
+  TrainedClassifier classifier_;
+  FeatureStats test_stats_;
+  torch::Device device_;
+  std::optional<InceptionNetwork> inception_;
+};
+
+}  // namespace ncsn

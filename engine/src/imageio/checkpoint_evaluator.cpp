@@ -1,0 +1,123 @@
+#include "ncsn/imageio/checkpoint_evaluator.hpp"
+
+#include <numeric>
+
+#include "ncsn/checkpoint.hpp"
+#include "ncsn/errors.hpp"
+#include "ncsn/imageio/model_session.hpp"
+#include "ncsn/shipped_files.hpp"
+
+namespace ncsn {
+namespace {
+
+std::string shape_text(int64_t c, int64_t h, int64_t w) {
+  return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
+}
+
+}  // namespace
+
+std::string classifier_for(const std::string& dataset_kind, const std::string& explicit_path) {
+  if (!explicit_path.empty()) return explicit_path;
+  if (dataset_kind == "fashion-mnist")
+    if (auto shipped = find_shipped_file(kFashionMnistClassifier)) return *shipped;
+  throw ConfigError("no FD-cls classifier for " + dataset_kind + ": train one with `ncsn eval --train-classifier --dataset " +
+                    dataset_kind + " --out FILE` and pass --classifier FILE");
+}
+
+CheckpointEvaluator::CheckpointEvaluator(ImageDataset train, ImageDataset test, TrainedClassifier classifier,
+                                         torch::Device device, std::optional<InceptionNetwork> inception)
+    : train_(std::move(train)),
+      test_(std::move(test)),
+      classifier_(std::move(classifier)),
+      device_(device),
+      inception_(std::move(inception)) {
+  const auto& c = classifier_.model->config;
+  if (c.channels != test_.channels() || c.image_size != test_.height() || c.image_size != test_.width())
+    throw ConfigError("the classifier takes " + shape_text(c.channels, c.image_size, c.image_size) + " images but " + test_.name +
+                      " holds " + shape_text(test_.channels(), test_.height(), test_.width()));
+  classifier_.model->to(device_);
+  test_stats_ = feature_stats(classifier_features(classifier_.model, test_));
+}
+
+int64_t CheckpointEvaluator::total_steps(const EvaluationSettings& s, int64_t levels) {
+  const int64_t batches = (s.count + s.batch - 1) / s.batch;
+  return batches * levels * s.langevin.steps_per_level;
+}
+
+nlohmann::json CheckpointEvaluator::evaluate(const std::string& checkpoint, const EvaluationSettings& s,
+                                             const Progress& progress, JobControl* control) {
+  if (s.count < 2) throw ConfigError("evaluation needs at least 2 samples (a covariance needs two)");
+  if (s.batch < 1) throw ConfigError("the evaluation batch must be at least 1");
+  auto session = ModelSession::open(checkpoint, device_);
+  const auto& m = session.loaded.meta.model;
+  if (m.channels != test_.channels() || m.image_size != test_.height())
+    throw ConfigError("checkpoint " + checkpoint + " is for " + shape_text(m.channels, m.image_size, m.image_size) +
+                      " images but " + test_.name + " holds " + shape_text(test_.channels(), test_.height(), test_.width()));
+
+  const int64_t per_batch = m.num_classes * s.langevin.steps_per_level;
+  const int64_t total = total_steps(s, m.num_classes);
+  std::vector<torch::Tensor> parts;
+  for (int64_t b = 0, drawn = 0; drawn < s.count; ++b) {
+    auto langevin = s.langevin;
+    langevin.seed = s.langevin.seed + static_cast<uint64_t>(b);  // every batch its own chains
+    langevin.frame_every = 1;
+    const auto observer = [&](const LangevinPosition& at, const torch::Tensor&) {
+      if (progress) progress(b * per_batch + at.done, total);
+    };
+    const auto result = session.sampler.sample(std::min(s.batch, s.count - drawn), session.image_shape(), langevin, observer, control);
+    if (!result.completed) throw std::runtime_error("the evaluation was stopped");
+    parts.push_back(result.samples.cpu());
+    drawn += result.samples.size(0);
+  }
+  const auto samples = torch::cat(parts);
+  const auto q = evaluate_sample_quality(samples, classifier_.model, test_stats_, test_, train_);
+  auto net = session.loaded.model;
+  const ScoreFunction score = [net](const torch::Tensor& x, const torch::Tensor& l) mutable { return net->forward(x, l); };
+  nlohmann::json j = {{"checkpoint", checkpoint},
+                      {"step", session.loaded.meta.step},
+                      {"samples", samples.size(0)},
+                      {"steps_per_level", s.langevin.steps_per_level},
+                      {"step_lr", s.langevin.step_lr},
+                      {"seed", s.langevin.seed},
+                      {"fd_cls", q.fd_cls},
+                      {"class_counts", q.class_counts},
+                      {"classes_covered", q.classes_covered},
+                      {"class_total_variation", q.class_total_variation},
+                      {"nn_distance_mean", q.nn_distance_mean},
+                      {"nn_distance_median", q.nn_distance_median},
+                      {"nn_distance_min", q.nn_distance_min},
+                      {"heldout_dsm_loss", heldout_dsm_loss(score, test_, session.sampler.sigmas(), s.heldout_images)},
+                      {"heldout_images", std::min(s.heldout_images, test_.size())}};
+  if (inception_) {
+    const auto im = inception_metrics(*inception_, samples, test_);
+    j["fid"] = im.fid;
+    if (im.inception_score) j["inception_score"] = {*im.inception_score, *im.inception_score_std};
+  }
+  return j;
+}
+
+nlohmann::json CheckpointEvaluator::score(const std::vector<std::string>& checkpoints, const EvaluationSettings& settings,
+                                          const std::function<void(const nlohmann::json&)>& on_scored, const Progress& progress,
+                                          JobControl* control) {
+  if (checkpoints.empty()) throw ConfigError("there are no checkpoints to score");
+  std::vector<int64_t> steps;  // each checkpoint's share of the progress
+  for (const auto& path : checkpoints) steps.push_back(total_steps(settings, read_checkpoint_meta(path).model.num_classes));
+  const int64_t total = std::accumulate(steps.begin(), steps.end(), int64_t{0});
+  nlohmann::json scored = nlohmann::json::array();
+  std::string best;
+  double best_fd = std::numeric_limits<double>::infinity();
+  int64_t before = 0;
+  for (size_t i = 0; i < checkpoints.size(); ++i) {
+    const auto each = [&](int64_t done, int64_t) {
+      if (progress) progress(before + done, total);
+    };
+    auto j = evaluate(checkpoints[i], settings, each, control);
+    before += steps[i];
+    if (j["fd_cls"].get<double>() < best_fd) best_fd = j["fd_cls"].get<double>(), best = checkpoints[i];
+    if (on_scored) on_scored(j);
+    scored.push_back(std::move(j));
+  }
+  return {{"metric", "fd_cls"}, {"best", best}, {"checkpoints", scored}};
+}
+
+}  // namespace ncsn
