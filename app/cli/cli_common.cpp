@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "ncsn/device.hpp"
+#include "ncsn/errors.hpp"
+#include "ncsn/shipped_files.hpp"
 
 namespace ncsn::cli {
 namespace {
@@ -47,8 +49,10 @@ bool interrupted() { return g_interrupted; }
 
 void print_json(const nlohmann::json& value) { std::cout << value.dump() << std::endl; }
 
-std::string default_checkpoint_hint() {
-  return "no model given: pass --checkpoint FILE (train one with `ncsn train`, or import a reference .pth with `ncsn import`)";
+std::string checkpoint_or_default(const std::string& given) {
+  if (!given.empty()) return given;
+  if (auto shipped = find_shipped_file(kDefaultModel)) return *shipped;
+  throw ConfigError("no model given and none shipped: pass --checkpoint FILE (train one with `ncsn train`, or import a reference .pth with `ncsn import`)");
 }
 
 }  // namespace ncsn::cli

@@ -28,7 +28,9 @@ void stop_on_interrupt(JobControl& control);
 bool interrupted();
 
 void print_json(const nlohmann::json& value);
-std::string default_checkpoint_hint();
+// The --checkpoint given, else the model that ships with the studio; ConfigError saying how to
+// get one when neither exists.
+std::string checkpoint_or_default(const std::string& given);
 
 // Registration of each subcommand: adds it to `app` and returns the callback target.
 void add_train_command(CLI::App& app);
@@ -39,5 +41,6 @@ void add_toy_command(CLI::App& app);
 void add_import_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 
 }  // namespace ncsn::cli

@@ -20,7 +20,7 @@ struct DenoiseOptions {
 };
 
 void run_denoise(DenoiseOptions& o) {
-  if (o.checkpoint.empty()) throw ConfigError(default_checkpoint_hint());
+  o.checkpoint = checkpoint_or_default(o.checkpoint);
   auto session = ModelSession::open(o.checkpoint, prepare_device(o.common));
   const auto& c = session.loaded.meta.model;
   if (o.level < 0) o.level = c.num_classes - 1;
@@ -48,7 +48,7 @@ void run_denoise(DenoiseOptions& o) {
 void add_denoise_command(CLI::App& app) {
   auto o = std::make_shared<DenoiseOptions>();
   auto* cmd = app.add_subcommand("denoise", "One-step denoising x + sigma_i^2 s(x, i) of an image");
-  cmd->add_option("-c,--checkpoint", o->checkpoint, "Model checkpoint");
+  cmd->add_option("-c,--checkpoint", o->checkpoint, "Model checkpoint (default: the shipped Fashion-MNIST model)");
   cmd->add_option("--image", o->image, "Input image of the model's size")->required();
   cmd->add_option("--level", o->level, "Noise level index i (0 = largest sigma; default: the smallest)");
   cmd->add_flag("--add-noise", o->add_noise, "Add N(0, sigma_i^2) noise first and show noisy | denoised | original");

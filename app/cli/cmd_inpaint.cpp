@@ -19,7 +19,7 @@ struct InpaintOptions {
 };
 
 void run_inpaint(InpaintOptions& o) {
-  if (o.checkpoint.empty()) throw ConfigError(default_checkpoint_hint());
+  o.checkpoint = checkpoint_or_default(o.checkpoint);
   if (o.candidates < 1) throw ConfigError("--candidates must be at least 1");
   auto session = ModelSession::open(o.checkpoint, prepare_device(o.common));
   const auto& c = session.loaded.meta.model;
@@ -53,7 +53,7 @@ void add_inpaint_command(CLI::App& app) {
   auto o = std::make_shared<InpaintOptions>();
   o->settings.steps_per_level = 100;
   auto* cmd = app.add_subcommand("inpaint", "Fill the unknown region of an image (mask: white = keep, black = regenerate)");
-  cmd->add_option("-c,--checkpoint", o->checkpoint, "Model checkpoint");
+  cmd->add_option("-c,--checkpoint", o->checkpoint, "Model checkpoint (default: the shipped Fashion-MNIST model)");
   cmd->add_option("--image", o->image, "Input image (PNG, JPEG, ...) of the model's size")->required();
   cmd->add_option("--mask", o->mask, "Mask image of the same size: white pixels are kept")->required();
   cmd->add_option("-o,--out", o->out, "Output PNG row")->capture_default_str();

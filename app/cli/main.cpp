@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   ncsn::cli::add_denoise_command(app);
   ncsn::cli::add_toy_command(app);
   ncsn::cli::add_import_command(app);
+  ncsn::cli::add_export_command(app);
   ncsn::cli::add_eval_command(app);
   ncsn::cli::add_info_command(app);
   try {

@@ -9,6 +9,7 @@
 #include <QSettings>
 #include <QTimer>
 
+#include "engine_worker.hpp"
 #include "main_window.hpp"
 #include "page_demo.hpp"
 
@@ -54,5 +55,8 @@ int main(int argc, char** argv) {
   if (parser.isSet(shot)) scheduleScreenshot(window, parser.value(shot), parser.value(after).toInt());
   window.show();
   for (const QString& file : parser.positionalArguments()) window.openFile(QFileInfo(file).absoluteFilePath());
+  // First run, or any start without a file: straight into the model that ships with the studio.
+  if (parser.positionalArguments().isEmpty())
+    if (const QString shipped = ncsn::EngineWorker::shippedModelPath(); !shipped.isEmpty()) window.openCheckpoint(shipped);
   return app.exec();
 }

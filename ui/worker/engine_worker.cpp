@@ -18,6 +18,7 @@
 #include "ncsn/imageio/checkpoint_evaluator.hpp"
 #include "ncsn/job_control.hpp"
 #include "ncsn/nearest_neighbours.hpp"
+#include "ncsn/shipped_files.hpp"
 #include "ncsn/toy2d.hpp"
 #include "ncsn/trainer.hpp"
 #include "tensor_image.hpp"
@@ -144,6 +145,10 @@ void EngineWorker::requestStop(StopMode mode) {
 void EngineWorker::pause() { state_->control.pause(); }
 void EngineWorker::resume() { state_->control.resume(); }
 bool EngineWorker::cudaAvailable() { return torch::cuda::is_available(); }
+QString EngineWorker::shippedModelPath() {
+  const auto path = find_shipped_file(kDefaultModel);
+  return path ? QString::fromStdString(*path) : QString();
+}
 void EngineWorker::frameConsumed() { state_->throttle.consumed(); }
 void EngineWorker::setFrameIntervalMs(int ms) { state_->throttle.setMinInterval(ms); }
 

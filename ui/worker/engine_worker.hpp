@@ -29,6 +29,7 @@ class EngineWorker : public QObject {
   void frameConsumed();  // the UI has shown the last live frame
   void setFrameIntervalMs(int ms);
   static bool cudaAvailable();
+  static QString shippedModelPath();  // empty when no model ships with this installation
 
  public slots:
   void setDevice(const QString& name);  // "cpu", "cuda", "auto"

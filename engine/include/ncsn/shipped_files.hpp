@@ -10,6 +10,9 @@ namespace ncsn {
 // relative: e.g. "models/fashion-mnist-classifier.pt". The first existing candidate, if any.
 std::optional<std::string> find_shipped_file(const std::string& relative);
 
+// The model the studio and `ncsn sample` open when given none: Fashion-MNIST, sized for CPUs.
+inline constexpr const char* kDefaultModel = "models/fashion-mnist-small.ncsn";
+
 // The FD-cls classifier shipped for Fashion-MNIST.
 inline constexpr const char* kFashionMnistClassifier = "models/fashion-mnist-classifier.pt";
 
