@@ -22,7 +22,7 @@ struct EvalOptions {
   std::string checkpoint, run_folder, classifier, inception, out;
   std::string dataset = "fashion-mnist", data_path;
   int64_t image_size = 32, inception_size = 299;
-  bool train_classifier = false;
+  bool train_classifier = false, data_baseline = false;
   ClassifierTraining classifier_training;
   EvaluationSettings evaluation;
 };
@@ -56,14 +56,17 @@ nlohmann::json evaluate(const std::string& path, const EvalOptions& o, Checkpoin
 
 void print_report(const nlohmann::json& j) {
   std::ostringstream s;
-  s << std::setprecision(4) << j["checkpoint"].get<std::string>() << " (step " << j["step"] << ", " << j["samples"]
-    << " samples, T=" << j["steps_per_level"] << ")\n"
+  s << std::setprecision(4) << j["checkpoint"].get<std::string>();
+  if (j.contains("step")) s << " (step " << j["step"] << ", T=" << j["steps_per_level"] << ")";
+  s << ", " << j["samples"] << " images\n"
     << "  FD-cls              " << j["fd_cls"].get<double>() << "\n"
     << "  classes covered     " << j["classes_covered"] << " of " << j["class_counts"].size() << ", counts " << j["class_counts"].dump()
-    << ", total variation to the test set " << j["class_total_variation"].get<double>() << "\n"
-    << "  nearest training    mean " << j["nn_distance_mean"].get<double>() << ", median " << j["nn_distance_median"].get<double>()
-    << ", min " << j["nn_distance_min"].get<double>() << " (pixel L2)\n"
-    << "  held-out DSM loss   " << j["heldout_dsm_loss"].get<double>() << " (" << j["heldout_images"] << " test images)\n";
+    << ", total variation to the test set " << j["class_total_variation"].get<double>() << "\n";
+  if (j.contains("nn_distance_mean"))
+    s << "  nearest training    mean " << j["nn_distance_mean"].get<double>() << ", median " << j["nn_distance_median"].get<double>()
+      << ", min " << j["nn_distance_min"].get<double>() << " (pixel L2)\n";
+  if (j.contains("heldout_dsm_loss"))
+    s << "  held-out DSM loss   " << j["heldout_dsm_loss"].get<double>() << " (" << j["heldout_images"] << " test images)\n";
   if (j.contains("fid")) s << "  FID                 " << j["fid"].get<double>() << "\n";
   if (j.contains("inception_score"))
     s << "  Inception score     " << j["inception_score"][0].get<double>() << " ± " << j["inception_score"][1].get<double>() << "\n";
@@ -105,10 +108,12 @@ void run_folder_scores(const EvalOptions& o, CheckpointEvaluator& evaluator) {
 void run_eval(EvalOptions& o) {
   const auto device = prepare_device(o.common);
   if (o.train_classifier) return run_train_classifier(o, device);
-  if (o.checkpoint.empty() == o.run_folder.empty()) throw ConfigError("give either --checkpoint FILE or --run-folder DIR");
+  if (int(!o.checkpoint.empty()) + int(!o.run_folder.empty()) + int(o.data_baseline) != 1)
+    throw ConfigError("give one of --checkpoint FILE, --run-folder DIR or --data-baseline");
   auto evaluator = make_evaluator(o, device);
   if (!o.run_folder.empty()) return run_folder_scores(o, evaluator);
-  const auto j = evaluate(o.checkpoint, o, evaluator);
+  const auto j = o.data_baseline ? evaluator.measure_training_images(o.evaluation.count, o.evaluation.langevin.seed)
+                                 : evaluate(o.checkpoint, o, evaluator);
   if (!o.out.empty()) write_file_atomically(o.out, j.dump(2) + "\n");
   if (o.common.json) print_json(j);
   else print_report(j);
@@ -135,6 +140,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("--denoise", o->evaluation.langevin.denoise_last, "Finish each chain with one denoising step");
   cmd->add_option("--heldout-images", o->evaluation.heldout_images, "Test images for the held-out DSM loss")->capture_default_str();
   cmd->add_option("-o,--out", o->out, "Write the report (JSON) here; with --train-classifier, the classifier file");
+  cmd->add_flag("--data-baseline", o->data_baseline,
+                "Measure --count random training images instead of samples: the score of a perfect model at this count");
   cmd->add_flag("--train-classifier", o->train_classifier, "Train the FD-cls classifier on the dataset and write it to --out");
   cmd->add_option("--classifier-iters", o->classifier_training.iterations, "Classifier training iterations")->capture_default_str();
   add_common_options(*cmd, o->common);

@@ -140,6 +140,13 @@ class TestCli : public QObject {
     for (const auto& c : j["class_counts"].toArray()) counted += c.toInt();
     QCOMPARE(counted, 4);
 
+    // The yardstick: training images themselves score lower than the untrained model's samples.
+    r = ncsn_cli(QStringList{"eval", "--data-baseline", "--json"} + common);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto data = last_json_line(r.out);
+    QVERIFY(!data.contains("heldout_dsm_loss") && !data.contains("nn_distance_mean"));
+    QVERIFY2(data["fd_cls"].toDouble() < j["fd_cls"].toDouble(), qPrintable(r.out));
+
     // Checkpoint selection: every checkpoint of the run scored, the lowest FD-cls marked best.
     r = ncsn_cli(QStringList{"eval", "--run-folder", run_dir_} + common);
     QVERIFY2(r.code == 0, qPrintable(r.err));

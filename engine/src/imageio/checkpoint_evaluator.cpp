@@ -69,30 +69,45 @@ nlohmann::json CheckpointEvaluator::evaluate(const std::string& checkpoint, cons
     parts.push_back(result.samples.cpu());
     drawn += result.samples.size(0);
   }
-  const auto samples = torch::cat(parts);
-  const auto q = evaluate_sample_quality(samples, classifier_.model, test_stats_, test_, train_);
+  auto j = measure(torch::cat(parts));
   auto net = session.loaded.model;
   const ScoreFunction score = [net](const torch::Tensor& x, const torch::Tensor& l) mutable { return net->forward(x, l); };
-  nlohmann::json j = {{"checkpoint", checkpoint},
-                      {"step", session.loaded.meta.step},
-                      {"samples", samples.size(0)},
-                      {"steps_per_level", s.langevin.steps_per_level},
-                      {"step_lr", s.langevin.step_lr},
-                      {"seed", s.langevin.seed},
+  j.update({{"checkpoint", checkpoint},
+            {"step", session.loaded.meta.step},
+            {"steps_per_level", s.langevin.steps_per_level},
+            {"step_lr", s.langevin.step_lr},
+            {"seed", s.langevin.seed},
+            {"heldout_dsm_loss", heldout_dsm_loss(score, test_, session.sampler.sigmas(), s.heldout_images)},
+            {"heldout_images", std::min(s.heldout_images, test_.size())}});
+  return j;
+}
+
+nlohmann::json CheckpointEvaluator::measure(const torch::Tensor& samples) {
+  const auto q = evaluate_sample_quality(samples, classifier_.model, test_stats_, test_, train_);
+  nlohmann::json j = {{"samples", samples.size(0)},
                       {"fd_cls", q.fd_cls},
                       {"class_counts", q.class_counts},
                       {"classes_covered", q.classes_covered},
                       {"class_total_variation", q.class_total_variation},
                       {"nn_distance_mean", q.nn_distance_mean},
                       {"nn_distance_median", q.nn_distance_median},
-                      {"nn_distance_min", q.nn_distance_min},
-                      {"heldout_dsm_loss", heldout_dsm_loss(score, test_, session.sampler.sigmas(), s.heldout_images)},
-                      {"heldout_images", std::min(s.heldout_images, test_.size())}};
+                      {"nn_distance_min", q.nn_distance_min}};
   if (inception_) {
     const auto im = inception_metrics(*inception_, samples, test_);
     j["fid"] = im.fid;
     if (im.inception_score) j["inception_score"] = {*im.inception_score, *im.inception_score_std};
   }
+  return j;
+}
+
+nlohmann::json CheckpointEvaluator::measure_training_images(int64_t count, uint64_t seed) {
+  if (count < 2) throw ConfigError("the data baseline needs at least 2 images");
+  torch::manual_seed(seed);
+  const auto picks = torch::randperm(train_.size()).narrow(0, 0, std::min(count, train_.size()));
+  auto j = measure(train_.batch(picks));
+  j["checkpoint"] = "training images (the data itself)";
+  // Training images are their own nearest neighbours; distances to the others say nothing here.
+  j.erase("nn_distance_mean"), j.erase("nn_distance_median"), j.erase("nn_distance_min");
   return j;
 }
 

@@ -41,6 +41,12 @@ class CheckpointEvaluator {
   nlohmann::json evaluate(const std::string& checkpoint, const EvaluationSettings& settings, const Progress& progress = {},
                           JobControl* control = nullptr);
 
+  // The same figures for images in [0, 1] (no held-out loss: there is no model).
+  nlohmann::json measure(const torch::Tensor& samples);
+  // The figures of `count` random training images: what a perfect model would score with this
+  // many samples (FD-cls has a small-sample bias), the yardstick for the others.
+  nlohmann::json measure_training_images(int64_t count, uint64_t seed = 0);
+
   // Evaluates `checkpoints` in order, calling `on_scored` after each, and returns
   // {"metric": "fd_cls", "best": <path with the lowest FD-cls>, "checkpoints": [...]}. Progress
   // counts steps over all of them.
