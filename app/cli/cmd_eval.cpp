@@ -41,16 +41,25 @@ CheckpointEvaluator make_evaluator(const EvalOptions& o, torch::Device device) {
   return CheckpointEvaluator(std::move(train), std::move(test), std::move(classifier), device, std::move(inception));
 }
 
+// A progress bar that appears with the first report, once the total is known.
+struct LazyProgressBar {
+  bool enabled;
+  std::optional<ProgressBar> bar;
+  void update(int64_t done, int64_t total) {
+    if (!bar) bar.emplace("eval", total, std::cerr, enabled);
+    bar->update(done);
+  }
+  void finish() {
+    if (bar) bar->finish();
+  }
+};
+
 nlohmann::json evaluate(const std::string& path, const EvalOptions& o, CheckpointEvaluator& evaluator) {
   JobControl control;
   stop_on_interrupt(control);
-  std::optional<ProgressBar> bar;
-  const auto progress = [&](int64_t done, int64_t total) {
-    if (!bar) bar.emplace("eval", total, std::cerr, show_progress(o.common));
-    bar->update(done);
-  };
-  auto j = evaluator.evaluate(path, o.evaluation, progress, &control);
-  if (bar) bar->finish();
+  LazyProgressBar bar{show_progress(o.common), {}};
+  auto j = evaluator.evaluate(path, o.evaluation, [&](int64_t done, int64_t total) { bar.update(done, total); }, &control);
+  bar.finish();
   return j;
 }
 
@@ -90,15 +99,11 @@ void run_folder_scores(const EvalOptions& o, CheckpointEvaluator& evaluator) {
   std::reverse(paths.begin(), paths.end());
   JobControl control;
   stop_on_interrupt(control);
-  std::optional<ProgressBar> shown;
-  const auto progress = [&](int64_t done, int64_t total) {
-    if (!shown) shown.emplace("eval", total, std::cerr, show_progress(o.common));
-    shown->update(done);
-  };
-  const auto summary = evaluator.score(paths, o.evaluation, [&](const nlohmann::json& j) {
-    if (!o.common.json) print_report(j);
-  }, progress, &control);
-  if (shown) shown->finish();
+  LazyProgressBar bar{show_progress(o.common), {}};
+  const auto summary = evaluator.score(
+      paths, o.evaluation, [&](const nlohmann::json& j) { if (!o.common.json) print_report(j); },
+      [&](int64_t done, int64_t total) { bar.update(done, total); }, &control);
+  bar.finish();
   const std::string out = o.out.empty() ? (std::filesystem::path(o.run_folder) / "scores.json").string() : o.out;
   write_file_atomically(out, summary.dump(2) + "\n");
   if (o.common.json) print_json(summary);

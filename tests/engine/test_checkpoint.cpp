@@ -69,6 +69,19 @@ bool throws_data_error(const std::function<void()>& f) {
   return false;
 }
 
+// A copy of a LibTorch zip archive with more records (the writer adds its own "version").
+void copy_archive_adding(const std::string& from, const std::string& to, const std::map<std::string, std::string>& extra) {
+  caffe2::serialize::PyTorchStreamReader in(from);
+  caffe2::serialize::PyTorchStreamWriter out(to);
+  for (const auto& name : in.getAllRecords()) {
+    if (name == "version") continue;
+    auto [data, size] = in.getRecord(name);
+    out.writeRecord(name, data.get(), size);
+  }
+  for (const auto& [name, bytes] : extra) out.writeRecord(name, bytes.data(), bytes.size());
+  out.writeEndOfFile();
+}
+
 std::vector<std::string> temp_files_in(const std::string& dir) {
   std::vector<std::string> found;
   for (const auto& e : fs::directory_iterator(dir))
@@ -454,33 +467,12 @@ class TestCheckpoint : public QObject {
     const auto original = path("v1.ncsn");
     ncsn::save_checkpoint(original, model, meta);
     const auto rewritten = path("v2.ncsn");
-    {
-      caffe2::serialize::PyTorchStreamReader in(original);
-      caffe2::serialize::PyTorchStreamWriter out(rewritten);
-      for (const auto& name : in.getAllRecords()) {
-        if (name == "version") continue;  // the writer adds its own
-        auto [data, size] = in.getRecord(name);
-        out.writeRecord(name, data.get(), size);
-      }
-      out.writeRecord("byteorder", "little", 6);
-      out.writeRecord(".data/serialization_id", "1234567890123456789", 19);
-      out.writeRecord(".data/version", "3\n", 2);
-      out.writeEndOfFile();
-    }
+    copy_archive_adding(original, rewritten,
+                        {{"byteorder", "little"}, {".data/serialization_id", "1234567890123456789"}, {".data/version", "3\n"}});
     QCOMPARE(ncsn::read_checkpoint_meta(rewritten).step, int64_t{12});
     QVERIFY(same_weights(*ncsn::load_model(rewritten, torch::kCPU, false).model, *model));
     // Other extra members still count as damage.
-    {
-      caffe2::serialize::PyTorchStreamReader in(original);
-      caffe2::serialize::PyTorchStreamWriter out(path("extra.ncsn"));
-      for (const auto& name : in.getAllRecords()) {
-        if (name == "version") continue;
-        auto [data, size] = in.getRecord(name);
-        out.writeRecord(name, data.get(), size);
-      }
-      out.writeRecord("payload.bin", "x", 1);
-      out.writeEndOfFile();
-    }
+    copy_archive_adding(original, path("extra.ncsn"), {{"payload.bin", "x"}});
     QVERIFY(throws_data_error([&] { ncsn::read_checkpoint_meta(path("extra.ncsn")); }));
   }
 
