@@ -16,7 +16,9 @@ for path in ./usr/bin/ncsn ./usr/bin/ncsn-studio \
     ./usr/share/applications/ncsn-studio.desktop \
     ./usr/share/metainfo/io.github.ncsn_studio.NcsnStudio.metainfo.xml \
     ./usr/share/icons/hicolor/scalable/apps/ncsn-studio.svg \
-    ./usr/share/ncsn-studio/configs/fashion-mnist-small.json; do
+    ./usr/share/ncsn-studio/configs/fashion-mnist-small.json \
+    ./usr/share/ncsn-studio/models/fashion-mnist-small.ncsn \
+    ./usr/share/ncsn-studio/models/fashion-mnist-classifier.pt; do
   grep -q " $path\$" <<<"$contents" || fail "$path is missing from the package"
 done
 depends=$(dpkg-deb -f "$deb" Depends)
@@ -40,7 +42,10 @@ ncsn train --config /usr/share/ncsn-studio/configs/fashion-mnist-small.json --ng
   --checkpoint-every 2 --eval-every 0 --out run --threads 1 -q
 ncsn sample -c run/checkpoint_2.ncsn -n 4 --columns 2 -T 1 --out samples.png -q
 [ -s samples.png ] || fail "ncsn sample wrote nothing"
-xvfb-run -a -s "-screen 0 1280x800x24" ncsn-studio run/checkpoint_2.ncsn --screenshot studio.png --after 3000 \
-  >/dev/null 2>&1
+# Without -c: the model the package ships, found beside /usr/bin; and its FD-cls classifier.
+ncsn sample -n 4 --columns 2 -T 1 --out default.png -q
+grep -q "/usr/share/ncsn-studio/models/fashion-mnist-small.ncsn" default.png || fail "ncsn sample did not use the shipped model"
+ncsn eval --data-baseline -n 50 --threads 2 | grep -q "FD-cls" || fail "ncsn eval found no shipped classifier"
+xvfb-run -a -s "-screen 0 1280x800x24" ncsn-studio --screenshot studio.png --after 3000 >/dev/null 2>&1
 [ -s studio.png ] || fail "the installed studio did not start"
 echo "installed package works: ncsn sample and ncsn-studio ran from /usr/bin (screenshot $scratch/studio.png)"

@@ -10,8 +10,8 @@
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/dsm_loss.hpp"
-#include "ncsn/fault_injection.hpp"
 #include "ncsn/errors.hpp"
+#include "ncsn/fault_injection.hpp"
 #include "ncsn/noise_schedule.hpp"
 
 namespace ncsn {
@@ -86,7 +86,6 @@ void check_dataset(const ImageDataset& data, const ModelConfig& model, const cha
     throw ConfigError(msg.str());
   }
 }
-
 
 }  // namespace
 

@@ -4,18 +4,19 @@
 #include <QFileInfo>
 #include <QRandomGenerator>
 
+#include <filesystem>
 #include <optional>
 
 #include <torch/torch.h>
 
 #include "frame_throttle.hpp"
+#include "ncsn/atomic_file.hpp"
 #include "ncsn/device.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/image_channels.hpp"
+#include "ncsn/imageio/checkpoint_evaluator.hpp"
 #include "ncsn/imageio/dataset_source.hpp"
 #include "ncsn/imageio/model_session.hpp"
-#include "ncsn/atomic_file.hpp"
-#include "ncsn/imageio/checkpoint_evaluator.hpp"
 #include "ncsn/job_control.hpp"
 #include "ncsn/nearest_neighbours.hpp"
 #include "ncsn/shipped_files.hpp"
