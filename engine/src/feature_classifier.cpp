@@ -10,6 +10,20 @@ namespace ncsn {
 namespace {
 
 constexpr const char* kClassifierFormat = "ncsn-studio-classifier";
+constexpr int64_t kBatch = 500;
+
+// Features of `count` images, fetched `kBatch` at a time by images(start, length): whole
+// datasets never sit in memory at once.
+template <typename Images>
+torch::Tensor features_in_batches(FeatureClassifier& classifier, int64_t count, const Images& images) {
+  torch::NoGradGuard no_grad;
+  classifier->eval();
+  const auto device = classifier->parameters().front().device();
+  std::vector<torch::Tensor> parts;
+  for (int64_t start = 0; start < count; start += kBatch)
+    parts.push_back(classifier->features(images(start, std::min(kBatch, count - start)).to(device)).cpu());
+  return torch::cat(parts);
+}
 
 }  // namespace
 
@@ -56,16 +70,23 @@ void check_labelled(const ImageDataset& data, const char* which) {
 
 }  // namespace
 
-double classifier_accuracy(FeatureClassifier& model, const ImageDataset& data, torch::Device device) {
+torch::Tensor classifier_features(FeatureClassifier& classifier, const torch::Tensor& images) {
+  return features_in_batches(classifier, images.size(0), [&](int64_t start, int64_t n) { return images.narrow(0, start, n); });
+}
+
+torch::Tensor classifier_features(FeatureClassifier& classifier, const ImageDataset& data) {
+  return features_in_batches(classifier, data.size(),
+                             [&](int64_t start, int64_t n) { return data.batch(torch::arange(start, start + n)); });
+}
+
+torch::Tensor predicted_classes(FeatureClassifier& classifier, const torch::Tensor& features) {
   torch::NoGradGuard no_grad;
-  model->eval();
-  int64_t right = 0;
-  for (int64_t start = 0; start < data.size(); start += 500) {
-    const auto idx = torch::arange(start, std::min(start + 500, data.size()));
-    const auto predicted = model->forward(data.batch(idx).to(device)).argmax(1).cpu();
-    right += predicted.eq(data.labels.index_select(0, idx)).sum().item<int64_t>();
-  }
-  return static_cast<double>(right) / static_cast<double>(data.size());
+  return classifier->head(features.to(classifier->parameters().front().device())).argmax(1).cpu();
+}
+
+double classifier_accuracy(FeatureClassifier& model, const ImageDataset& data) {
+  const auto predicted = predicted_classes(model, classifier_features(model, data));
+  return predicted.eq(data.labels).to(torch::kDouble).mean().item<double>();
 }
 
 TrainedClassifier train_feature_classifier(const ImageDataset& train, const ImageDataset& test, const ClassifierTraining& o,
@@ -91,7 +112,7 @@ TrainedClassifier train_feature_classifier(const ImageDataset& train, const Imag
     loss.backward();
     adam.step();
   }
-  result.test_accuracy = classifier_accuracy(result.model, test, device);
+  result.test_accuracy = classifier_accuracy(result.model, test);
   return result;
 }
 
@@ -119,7 +140,7 @@ TrainedClassifier load_classifier(const std::string& path, torch::Device device)
     c.test_accuracy = meta.value("test_accuracy", 0.0);
     c.dataset = meta.value("dataset", std::string());
   } catch (const std::exception& e) {
-    throw DataError("classifier " + path + " has bad metadata (" + detail::first_line(e.what()) + ")");
+    throw DataError("classifier " + path + " has bad metadata (" + first_line(e.what()) + ")");
   }
   detail::load_submodule(archive, "model", *c.model, path, "classifier");
   c.model->to(device);

@@ -11,8 +11,6 @@ namespace {
 
 constexpr int64_t kBatch = 100;
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
 }  // namespace
 
 InceptionNetwork::InceptionNetwork(const std::string& path, int64_t input_size, torch::Device device)

@@ -13,7 +13,8 @@ constexpr int64_t kBatch = 500;
 
 // The symmetric PSD square root, through the eigen-decomposition (clamping round-off negatives).
 torch::Tensor psd_sqrt(const torch::Tensor& m) {
-  const auto [values, vectors] = torch::linalg::eigh(m, "L");
+  // ATen's own op: Debian's LibTorch 2.x packages lack the torch/linalg.h wrapper.
+  const auto [values, vectors] = at::linalg_eigh(m, "L");
   return vectors.mm(torch::diag(values.clamp_min(0).sqrt())).mm(vectors.t());
 }
 
@@ -42,26 +43,6 @@ double frechet_distance(const FeatureStats& a, const FeatureStats& b) {
   return std::max(0.0, d.item<double>());
 }
 
-torch::Tensor classifier_features(FeatureClassifier& classifier, const torch::Tensor& images) {
-  torch::NoGradGuard no_grad;
-  classifier->eval();
-  const auto device = classifier->parameters().front().device();
-  std::vector<torch::Tensor> parts;
-  for (int64_t start = 0; start < images.size(0); start += kBatch)
-    parts.push_back(classifier->features(images.narrow(0, start, std::min(kBatch, images.size(0) - start)).to(device)).cpu());
-  return torch::cat(parts);
-}
-
-torch::Tensor classifier_features(FeatureClassifier& classifier, const ImageDataset& data) {
-  torch::NoGradGuard no_grad;
-  classifier->eval();
-  const auto device = classifier->parameters().front().device();
-  std::vector<torch::Tensor> parts;
-  for (int64_t start = 0; start < data.size(); start += kBatch)
-    parts.push_back(classifier->features(data.batch(torch::arange(start, std::min(start + kBatch, data.size()))).to(device)).cpu());
-  return torch::cat(parts);
-}
-
 SampleQuality evaluate_sample_quality(const torch::Tensor& samples, FeatureClassifier& classifier,
                                       const FeatureStats& test_stats, const ImageDataset& test, const ImageDataset& train) {
   torch::NoGradGuard no_grad;
@@ -71,7 +52,7 @@ SampleQuality evaluate_sample_quality(const torch::Tensor& samples, FeatureClass
   q.fd_cls = frechet_distance(feature_stats(features), test_stats);
 
   const int64_t classes = classifier->config.num_classes;
-  const auto predicted = classifier->head(features.to(classifier->parameters().front().device())).argmax(1).cpu();
+  const auto predicted = predicted_classes(classifier, features);
   const auto counts = torch::bincount(predicted, {}, classes);
   q.class_counts.assign(counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + classes);
   q.classes_covered = counts.gt(0).sum().item<int64_t>();

@@ -9,8 +9,6 @@ namespace fs = std::filesystem;
 
 namespace ncsn::detail {
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
 void require_regular_file(const std::string& path, const std::string& what) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw DataError(what + " " + path + " does not exist");

@@ -19,6 +19,4 @@ torch::serialize::InputArchive open_studio_archive(const std::string& path, torc
 void load_submodule(torch::serialize::InputArchive& archive, const std::string& key, torch::nn::Module& module,
                     const std::string& path, const std::string& what);
 
-std::string first_line(const std::string& text);
-
 }  // namespace ncsn::detail

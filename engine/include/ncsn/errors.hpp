@@ -25,6 +25,10 @@ struct ConfigError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// The first line of an error message: LibTorch appends a C++ backtrace, and file errors quote
+// the library's own message inside a sentence of ours.
+std::string first_line(const std::string& text);
+
 // What a front end shows for an error caught at its boundary: the first line of the message
 // (LibTorch appends a C++ backtrace), and for running out of memory what to do about it.
 std::string describe_error(const std::exception& e);

@@ -47,8 +47,16 @@ struct TrainedClassifier {
 TrainedClassifier train_feature_classifier(const ImageDataset& train, const ImageDataset& test, const ClassifierTraining& options,
                                            torch::Device device = torch::kCPU);
 
-// Fraction of `data` that `model` labels correctly (evaluated in batches).
-double classifier_accuracy(FeatureClassifier& model, const ImageDataset& data, torch::Device device = torch::kCPU);
+// The classifier's features of images in [0, 1] ([N, C, H, W], or a whole dataset), computed in
+// batches on the classifier's device and returned on the CPU.
+torch::Tensor classifier_features(FeatureClassifier& classifier, const torch::Tensor& images);
+torch::Tensor classifier_features(FeatureClassifier& classifier, const ImageDataset& data);
+
+// The predicted class of each row of `features` (from classifier_features), on the CPU.
+torch::Tensor predicted_classes(FeatureClassifier& classifier, const torch::Tensor& features);
+
+// Fraction of `data` that `model` labels correctly.
+double classifier_accuracy(FeatureClassifier& model, const ImageDataset& data);
 
 // Atomic write, and a read checked like a checkpoint (DataError for missing or damaged files).
 void save_classifier(const std::string& path, const TrainedClassifier& classifier);

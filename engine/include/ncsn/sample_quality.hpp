@@ -24,10 +24,6 @@ FeatureStats feature_stats(const torch::Tensor& features);
 // ||mu_a - mu_b||^2 + tr(C_a) + tr(C_b) - 2 tr((C_a C_b)^(1/2)), the formula of FID.
 double frechet_distance(const FeatureStats& a, const FeatureStats& b);
 
-// The classifier's features of images in [0, 1] ([N, C, H, W], or a whole dataset), in batches.
-torch::Tensor classifier_features(FeatureClassifier& classifier, const torch::Tensor& images);
-torch::Tensor classifier_features(FeatureClassifier& classifier, const ImageDataset& data);
-
 struct SampleQuality {
   double fd_cls = 0;                  // samples vs the test set
   std::vector<int64_t> class_counts;  // the classifier's predicted class of each sample

@@ -115,7 +115,9 @@ nlohmann::json CheckpointEvaluator::score(const std::vector<std::string>& checkp
                                           const std::function<void(const nlohmann::json&)>& on_scored, const Progress& progress,
                                           JobControl* control) {
   if (checkpoints.empty()) throw ConfigError("there are no checkpoints to score");
-  std::vector<int64_t> steps;  // each checkpoint's share of the progress
+  // Reading every checkpoint's metadata first gives the progress total and reports a damaged
+  // file before hours of sampling rather than after.
+  std::vector<int64_t> steps;
   for (const auto& path : checkpoints) steps.push_back(total_steps(settings, read_checkpoint_meta(path).model.num_classes));
   const int64_t total = std::accumulate(steps.begin(), steps.end(), int64_t{0});
   nlohmann::json scored = nlohmann::json::array();
