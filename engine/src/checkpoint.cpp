@@ -22,6 +22,7 @@ namespace ncsn {
 void to_json(nlohmann::json& j, const CheckpointMeta& m) {
   j = {{"model", m.model},          {"step", m.step},        {"training", m.training},
        {"origin", m.origin},        {"has_optimizer", m.has_optimizer}, {"has_ema", m.has_ema}};
+  if (m.weights_dtype != "float32") j["weights_dtype"] = m.weights_dtype;
   if (std::isfinite(m.heldout_loss)) j["heldout_loss"] = m.heldout_loss;
 }
 
@@ -32,6 +33,9 @@ void from_json(const nlohmann::json& j, CheckpointMeta& m) {
   m.origin = j.value("origin", std::string("ncsn-studio"));
   m.has_optimizer = j.value("has_optimizer", false);
   m.has_ema = j.value("has_ema", false);
+  m.weights_dtype = j.value("weights_dtype", std::string("float32"));
+  if (m.weights_dtype != "float32" && m.weights_dtype != "float16")
+    throw ConfigError("unknown weights_dtype '" + m.weights_dtype + "'");
   m.heldout_loss = j.value("heldout_loss", std::numeric_limits<double>::quiet_NaN());
 }
 
@@ -60,6 +64,21 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& archive, const std::str
   }
 }
 
+// Module::save with floating-point tensors converted to half precision, leaving `module` as it is.
+void save_half(const torch::nn::Module& module, torch::serialize::OutputArchive& archive) {
+  const auto half = [](const torch::Tensor& t) { return t.is_floating_point() ? t.detach().to(torch::kHalf) : t.detach(); };
+  for (const auto& p : module.named_parameters(/*recurse=*/false)) archive.write(p.key(), half(p.value()));
+  for (const auto& b : module.named_buffers(/*recurse=*/false)) archive.write(b.key(), half(b.value()), /*is_buffer=*/true);
+  for (const auto& child : module.named_children()) {
+    if (!child.value()->is_serializable()) continue;
+    torch::serialize::OutputArchive child_archive(archive.compilation_unit());
+    save_half(*child.value(), child_archive);
+    archive.write(child.key(), child_archive);
+  }
+}
+
+bool is_half(const CheckpointMeta& m) { return m.weights_dtype == "float16"; }
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, NcsnScoreNet& model, const CheckpointMeta& meta,
@@ -67,12 +86,15 @@ void save_checkpoint(const std::string& path, NcsnScoreNet& model, const Checkpo
   CheckpointMeta m = meta;
   m.has_optimizer = optimizer != nullptr;
   m.has_ema = ema != nullptr && !ema->is_empty();
+  if (is_half(m) && (m.has_optimizer || m.has_ema))
+    throw ConfigError("float16 weights are for exported models: a training checkpoint keeps float32 weights");
   torch::serialize::OutputArchive archive;
   archive.write("format", c10::IValue(std::string(kCheckpointFormat)));
   archive.write("version", c10::IValue(kCheckpointVersion));
   archive.write("meta", c10::IValue(nlohmann::json(m).dump()));
   torch::serialize::OutputArchive weights;
-  model->save(weights);
+  if (is_half(m)) save_half(*model, weights);
+  else model->save(weights);
   archive.write("model", weights);
   if (optimizer) {
     torch::serialize::OutputArchive opt;
@@ -101,8 +123,10 @@ LoadedModel load_model(const std::string& path, torch::Device device, bool prefe
   LoadedModel loaded;
   loaded.meta = read_meta(archive, path);
   loaded.model = NcsnScoreNet(loaded.meta.model);
+  // LibTorch loads a tensor into a parameter of the same dtype only.
+  if (is_half(loaded.meta)) loaded.model->to(torch::kHalf);
   detail::load_submodule(archive, prefer_ema && loaded.meta.has_ema ? "ema" : "model", *loaded.model, path, "checkpoint");
-  loaded.model->to(device);
+  loaded.model->to(device, torch::kFloat);
   loaded.model->eval();
   return loaded;
 }
@@ -111,6 +135,8 @@ CheckpointMeta load_training_state(const std::string& path, NcsnScoreNet& model,
                                    NcsnScoreNet* ema) {
   auto archive = open_archive(path, model->parameters().front().device());
   auto meta = read_meta(archive, path);
+  if (is_half(meta))
+    throw ConfigError("checkpoint " + path + " is an exported float16 model: training resumes only from a training checkpoint");
   const auto& want = model->config;
   if (meta.model.channels != want.channels || meta.model.image_size != want.image_size || meta.model.ngf != want.ngf ||
       meta.model.num_classes != want.num_classes)
@@ -123,7 +149,7 @@ CheckpointMeta load_training_state(const std::string& path, NcsnScoreNet& model,
     try {
       optimizer.load(opt);
     } catch (const c10::Error& e) {
-      throw DataError("checkpoint " + path + ": the optimizer state does not fit (" + detail::first_line(e.what_without_backtrace()) + ")");
+      throw DataError("checkpoint " + path + ": the optimizer state does not fit (" + first_line(e.what_without_backtrace()) + ")");
     }
   }
   if (ema && !ema->is_empty()) detail::load_submodule(archive, meta.has_ema ? "ema" : "model", **ema, path, "checkpoint");

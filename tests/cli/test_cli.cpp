@@ -167,6 +167,34 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains("ncsn eval --train-classifier --dataset mnist"), qPrintable(r.err));
   }
 
+  void exportWritesAModelToShip() {
+    const QString full = dir_.filePath("export.ncsn"), half = dir_.filePath("export-fp16.ncsn");
+    auto r = ncsn_cli({"export", checkpoint(9), "--out", full, "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(last_json_line(r.out)["dtype"].toString(), QStringLiteral("float32"));
+    r = ncsn_cli({"export", checkpoint(9), "--out", half, "--fp16", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto j = last_json_line(r.out);
+    QCOMPARE(j["dtype"].toString(), QStringLiteral("float16"));
+    QCOMPARE(j["weights"].toString(), QString(ncsn::read_checkpoint_meta(ncsn::test::str(checkpoint(9))).has_ema ? "ema" : "raw"));
+    QCOMPARE(j["bytes"].toInteger(), QFileInfo(half).size());
+    QVERIFY(QFileInfo(half).size() < QFileInfo(full).size());
+    const auto meta = ncsn::read_checkpoint_meta(ncsn::test::str(half));
+    QVERIFY(!meta.has_optimizer && !meta.has_ema);
+    QCOMPARE(meta.step, int64_t{9});
+
+    // The export samples like any model; training cannot resume from it.
+    r = ncsn_cli({"sample", "-c", half, "-n", "2", "-T", "1", "--out", dir_.filePath("from-fp16.png"), "--threads", "1"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QString resumed = dir_.filePath("resume-from-export");
+    QVERIFY(QDir().mkpath(resumed));
+    QVERIFY(QFile::copy(half, resumed + "/checkpoint_9.ncsn"));
+    r = ncsn_cli({"train", "--dataset", "mnist", "--data", data_dir_, "--out", resumed, "--ngf", "4", "--iters", "10",
+                  "--threads", "1"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("exported float16 model"), qPrintable(r.err));
+  }
+
   void inpaintKeepsTheKnownHalf() {
     auto image = torch::zeros({12, 12, 1}, torch::kUInt8);
     image.narrow(1, 0, 6).fill_(200);

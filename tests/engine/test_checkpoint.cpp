@@ -331,6 +331,49 @@ class TestCheckpoint : public QObject {
     QVERIFY(same_weights(*ncsn::load_model(file, torch::kCPU).model, *model));  // prefer_ema falls back to the weights
   }
 
+  void float16ExportHalvesTheFileAndLoadsAsFloat32() {
+    torch::manual_seed(3);
+    auto config = tiny_config(16);
+    config.ngf = 16;
+    ncsn::NcsnScoreNet model(config);
+    torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-3));
+    train_a_little(model, adam, 3, 20);
+    ncsn::CheckpointMeta meta;
+    meta.model = config;
+    meta.step = 7;
+    const auto full = path("full.ncsn"), half = path("half.ncsn");
+    ncsn::save_checkpoint(full, model, meta);
+    meta.weights_dtype = "float16";
+    ncsn::save_checkpoint(half, model, meta);
+    QVERIFY(model->parameters().front().scalar_type() == torch::kFloat);  // saving left the model as it was
+
+    QVERIFY(ncsn::read_checkpoint_meta(full).weights_dtype == "float32");
+    QVERIFY(ncsn::read_checkpoint_meta(half).weights_dtype == "float16");
+    const auto full_bytes = QFileInfo(QString::fromStdString(full)).size(), half_bytes = QFileInfo(QString::fromStdString(half)).size();
+    QVERIFY2(half_bytes < full_bytes * 6 / 10, qPrintable(QStringLiteral("%1 vs %2 bytes").arg(half_bytes).arg(full_bytes)));
+
+    // Loaded back as float32, each weight is the float32 one rounded to the nearest half.
+    auto loaded = ncsn::load_model(half, torch::kCPU);
+    for (const auto& p : loaded.model->named_parameters()) {
+      QVERIFY(p.value().scalar_type() == torch::kFloat);
+      QVERIFY2(torch::equal(p.value(), model->named_parameters()[p.key()].to(torch::kHalf).to(torch::kFloat)), p.key().c_str());
+    }
+    QVERIFY(!same_weights(*loaded.model, *model));  // the rounding is real, so the check above can fail
+    // Scores agree to half precision (relative 2^-11 per weight, a little more through the layers).
+    torch::NoGradGuard no_grad;
+    model->eval();
+    const auto x = torch::rand({4, 1, 16, 16});
+    const auto y = torch::tensor({0, 1, 2, 0}, torch::kLong);
+    const auto want = model->forward(x, y), got = loaded.model->forward(x, y);
+    const double error = ((got - want).norm() / want.norm()).item<double>();
+    QVERIFY2(error < 1e-2, qPrintable(QString::number(error)));
+
+    // Training state stays float32: no resuming from an export, no half training checkpoints.
+    torch::optim::Adam other(model->parameters(), torch::optim::AdamOptions(1e-3));
+    QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, ncsn::load_training_state(half, model, other, nullptr));
+    QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, ncsn::save_checkpoint(path("bad.ncsn"), model, meta, &adam));
+  }
+
   void trainingStateOfAnotherArchitectureIsRefused() {
     ncsn::NcsnScoreNet model(tiny_config());
     ncsn::CheckpointMeta meta;

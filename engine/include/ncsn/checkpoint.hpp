@@ -23,12 +23,16 @@ struct CheckpointMeta {
   std::string origin = "ncsn-studio";  // or "reference-import"
   bool has_optimizer = false;
   bool has_ema = false;
+  // "float16" for compact exported models (ncsn export --fp16); loading converts back to float32.
+  std::string weights_dtype = "float32";
   double heldout_loss = std::numeric_limits<double>::quiet_NaN();
 };
 void to_json(nlohmann::json& j, const CheckpointMeta& m);
 void from_json(const nlohmann::json& j, CheckpointMeta& m);
 
 // Serialises and writes atomically (WriteError on failure; an existing file stays intact).
+// meta.weights_dtype "float16" stores the model's floating-point weights in half precision, for
+// shipping (ConfigError with an optimizer or EMA: training state stays float32).
 void save_checkpoint(const std::string& path, NcsnScoreNet& model, const CheckpointMeta& meta,
                      torch::optim::Optimizer* optimizer = nullptr, NcsnScoreNet* ema = nullptr);
 
@@ -47,6 +51,7 @@ LoadedModel load_model(const std::string& path, torch::Device device, bool prefe
                        const ModelConfig* reference_defaults = nullptr);
 
 // Restores weights, optimizer and EMA into existing objects built for the same config.
+// ConfigError for a float16 export: training resumes only from training checkpoints.
 CheckpointMeta load_training_state(const std::string& path, NcsnScoreNet& model, torch::optim::Optimizer& optimizer,
                                    NcsnScoreNet* ema);
 
