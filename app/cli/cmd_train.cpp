@@ -131,8 +131,11 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
     if (o.common.json && (p.heldout_loss || p.step % 10 == 0)) print_json(progress_json(p));
     bar.update(p.step, loss_text(p.loss, last_heldout));
   };
-  events.on_checkpoint = [&](int64_t step, const std::string& path) {
-    if (o.common.json) print_json({{"event", "checkpoint"}, {"step", step}, {"path", path}});
+  events.on_checkpoint = [&](int64_t step, const std::string& path, double heldout) {
+    if (!o.common.json) return;
+    nlohmann::json j = {{"event", "checkpoint"}, {"step", step}, {"path", path}};
+    if (std::isfinite(heldout)) j["heldout_loss"] = heldout;
+    print_json(j);
   };
   events.on_message = log;
   const auto result = trainer.run(events, &control);

@@ -7,6 +7,7 @@
 #include <QIcon>
 #include <QScreen>
 #include <QSettings>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include "engine_worker.hpp"
@@ -45,6 +46,12 @@ int main(int argc, char** argv) {
                                QDir::temp().filePath(QStringLiteral("ncsn-studio-run")));
   parser.addOptions({page, shot, after, run, runFolder});
   parser.process(app);
+
+  // A scripted window (documentation screenshots, the package check) starts from the defaults
+  // and leaves the user's saved settings alone.
+  QTemporaryDir scriptedSettings;
+  if (parser.isSet(run) || parser.isSet(shot))
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, scriptedSettings.path());
 
   ncsn::MainWindow window;
   window.resize(QGuiApplication::primaryScreen()->availableSize() * 0.85);

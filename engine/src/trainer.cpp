@@ -120,6 +120,7 @@ void Trainer::resume_from(const std::string& checkpoint) {
   set_lr(same_lr && meta.training.contains("lr_now") ? meta.training["lr_now"].get<double>() : train_.lr);
   step_ = meta.step;
   last_heldout_ = meta.heldout_loss;
+  last_heldout_step_ = meta.step;
   last_checkpoint_ = checkpoint;
   perm_epoch_ = -1;
 }
@@ -215,7 +216,13 @@ std::string Trainer::save_checkpoint() {
   meta.step = step_;
   meta.training = train_;
   meta.training["lr_now"] = optimizer_->param_groups().front().options().get_lr();
-  meta.heldout_loss = last_heldout_;
+  // Each checkpoint records its own held-out loss, not the last one measured before it (one
+  // batch; the per-step seeding keeps training unchanged). None when evaluation is off.
+  if (train_.eval_every > 0 && last_heldout_step_ != step_) {
+    last_heldout_ = heldout_loss();
+    last_heldout_step_ = step_;
+  }
+  meta.heldout_loss = checkpoint_heldout_ = train_.eval_every > 0 ? last_heldout_ : std::numeric_limits<double>::quiet_NaN();
   const std::string path = checkpoint_path(train_.checkpoint_dir, step_);
   ncsn::save_checkpoint(path, model_, meta, optimizer_.get(), ema_.is_empty() ? nullptr : &ema_);
   last_checkpoint_ = path;
@@ -251,7 +258,7 @@ void Trainer::save_periodic_checkpoint(const TrainerEvents& events) {
                         (last_checkpoint_.empty() ? "" : " (the last one written is " + last_checkpoint_ + ")"));
     return;
   }
-  if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_);
+  if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_, checkpoint_heldout_);
 }
 
 TrainResult Trainer::run(const TrainerEvents& events, JobControl* control) {
@@ -277,14 +284,17 @@ TrainResult Trainer::run(const TrainerEvents& events, JobControl* control) {
     progress.lr = optimizer_->param_groups().front().options().get_lr();
     progress.elapsed_s = std::chrono::duration<double>(clock::now() - start).count();
     progress.iters_per_s = static_cast<double>(step_ - first_step) / std::max(progress.elapsed_s, 1e-9);
-    if (train_.eval_every > 0 && step_ % train_.eval_every == 0) progress.heldout_loss = last_heldout_ = heldout_loss();
+    if (train_.eval_every > 0 && step_ % train_.eval_every == 0) {
+      progress.heldout_loss = last_heldout_ = heldout_loss();
+      last_heldout_step_ = step_;
+    }
     if (events.on_progress) events.on_progress(progress);
     if (step_ % train_.checkpoint_every == 0) save_periodic_checkpoint(events);
   }
   // Stopping early still leaves the work of every completed step on disk.
   if (step_ > 0 && last_checkpoint_ != checkpoint_path(train_.checkpoint_dir, step_)) {
     save_checkpoint();
-    if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_);
+    if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_, checkpoint_heldout_);
   }
   result.step = step_;
   result.completed = step_ >= train_.iterations;

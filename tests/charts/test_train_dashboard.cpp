@@ -167,8 +167,11 @@ class TestTrainDashboard : public QObject {
 
     auto* table = list->findChild<QTableWidget*>("checkpointTable");
     QCOMPARE(table->item(1, 1)->text(), QString("11.25"));
+    QVERIFY(table->isColumnHidden(3));  // the file: in the row's tooltip, not a column of its own
+    QCOMPARE(table->item(1, 0)->toolTip(), QString("/runs/a/checkpoint_10000.ncsn"));
+    QCOMPARE(table->horizontalScrollBarPolicy(), Qt::ScrollBarAlwaysOff);
     QSignalSpy requests(list, &CheckpointList::loadCheckpointRequested);
-    const QPoint cell = table->visualItemRect(table->item(1, 3)).center();  // the file column
+    const QPoint cell = table->visualItemRect(table->item(1, 0)).center();  // the step column
     // What a real double-click delivers: a click, then the double-click event.
     QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, cell);
     QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, cell);

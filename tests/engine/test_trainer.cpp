@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -84,7 +85,7 @@ struct Recorder {
       steps.push_back(p.step);
     };
     e.on_message = [this](const std::string& m) { messages.push_back(m); };
-    e.on_checkpoint = [this](int64_t, const std::string& path) { checkpoints.push_back(path); };
+    e.on_checkpoint = [this](int64_t, const std::string& path, double) { checkpoints.push_back(path); };
     return e;
   }
 };
@@ -185,7 +186,7 @@ class TestTrainer : public QObject {
     std::vector<int64_t> checkpoint_steps;
     ncsn::TrainerEvents events;
     events.on_progress = [&](const ncsn::TrainProgress& p) { seen.push_back(p); };
-    events.on_checkpoint = [&](int64_t step, const std::string& path) {
+    events.on_checkpoint = [&](int64_t step, const std::string& path, double) {
       checkpoint_steps.push_back(step);
       QVERIFY(fs::exists(path));
     };
@@ -201,6 +202,37 @@ class TestTrainer : public QObject {
     QVERIFY(ncsn::list_checkpoints(cfg.checkpoint_dir).size() == 2);
     QCOMPARE(ncsn::read_checkpoint_meta(ncsn::checkpoint_path(cfg.checkpoint_dir, 4)).step, int64_t{4});
     QVERIFY(std::isfinite(ncsn::read_checkpoint_meta(ncsn::checkpoint_path(cfg.checkpoint_dir, 4)).heldout_loss));
+  }
+
+  // Checkpoints between evaluations carry their own held-out loss, not the last one measured.
+  void everyCheckpointRecordsItsOwnHeldoutLoss() {
+    auto cfg = train_config(dir("heldout-per-checkpoint"), 6);
+    cfg.checkpoint_every = 3;
+    cfg.eval_every = 2;
+    auto trainer = make_trainer(cfg);
+    std::map<int64_t, double> evaluated, reported;
+    ncsn::TrainerEvents events;
+    events.on_progress = [&](const ncsn::TrainProgress& p) {
+      if (p.heldout_loss) evaluated[p.step] = *p.heldout_loss;
+    };
+    events.on_checkpoint = [&](int64_t step, const std::string&, double heldout) { reported[step] = heldout; };
+    trainer.run(events);
+    const auto at3 = ncsn::read_checkpoint_meta(ncsn::checkpoint_path(cfg.checkpoint_dir, 3)).heldout_loss;
+    const auto at6 = ncsn::read_checkpoint_meta(ncsn::checkpoint_path(cfg.checkpoint_dir, 6)).heldout_loss;
+    QVERIFY(std::isfinite(at3));
+    QVERIFY2(at3 != evaluated.at(2), "checkpoint 3 repeats the loss measured at step 2");
+    QCOMPARE(at6, evaluated.at(6));  // measured on an evaluation step: the same figure
+    QCOMPARE(reported.at(3), at3);   // what the studio's checkpoint table shows
+    QCOMPARE(reported.at(6), at6);
+
+    // The extra evaluation does not change training: the same run without it ends with the same weights.
+    auto quiet = train_config(dir("heldout-quiet"), 6);
+    quiet.checkpoint_every = 6;
+    quiet.eval_every = 2;
+    auto reference = make_trainer(quiet);
+    reference.run({});
+    QVERIFY(ncsn::test::same_weights(*ncsn::load_model(ncsn::checkpoint_path(cfg.checkpoint_dir, 6), torch::kCPU, false).model,
+                         *ncsn::load_model(ncsn::checkpoint_path(quiet.checkpoint_dir, 6), torch::kCPU, false).model));
   }
 
   void divergenceWithStopPolicyStopsWithAClearMessage() {

@@ -12,6 +12,16 @@ double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
 }
 
+bool same_weights(const torch::nn::Module& a, const torch::nn::Module& b) {
+  const auto pa = a.named_parameters(), pb = b.named_parameters();
+  if (pa.size() != pb.size()) return false;
+  for (const auto& item : pa) {
+    const auto* other = pb.find(item.key());
+    if (!other || !torch::equal(item.value(), *other)) return false;
+  }
+  return true;
+}
+
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

@@ -12,6 +12,9 @@ namespace ncsn::test {
 // Max absolute difference between two tensors of the same shape.
 double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b);
 
+// Whether two modules have the same parameter names with bit-identical values.
+bool same_weights(const torch::nn::Module& a, const torch::nn::Module& b);
+
 // Writes raw bytes to a file (fixtures); fails the calling test via exception if it cannot.
 void write_bytes(const std::string& path, const std::string& bytes);
 std::string read_bytes(const std::string& path);

@@ -4,6 +4,7 @@
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -19,6 +20,7 @@
 #include "sample_view.hpp"
 #include "studio_export.hpp"
 #include "studio_fixtures.hpp"
+#include "train_settings_form.hpp"
 
 using namespace ncsn;
 
@@ -188,6 +190,51 @@ class TestMainWindow : public QObject {
       return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
     }()).object();
     QCOMPARE(report["best"].toString(), best);
+  }
+
+  // What the user set on each page comes back in the next session (QSettings), except the
+  // dataset, which follows the dataset box.
+  void settingsSurviveARestart() {
+    SampleRequest sample;
+    InpaintSettings inpaint;
+    TrainSettings train;
+    {
+      MainWindow window;
+      window.show();
+      sample = window.sampleView()->request();
+      sample.count = 9, sample.stepsPerLevel = 17, sample.seed = 4711, sample.denoiseLast = !sample.denoiseLast;
+      window.sampleView()->setRequest(sample);
+      inpaint = window.inpaintView()->settings();
+      inpaint.candidates = 3, inpaint.seed = 99, inpaint.stepsPerLevel = 23, inpaint.stepLr = 3e-5;
+      window.inpaintView()->setSettings(inpaint);
+      train = window.trainForm()->settings();
+      train.ngf = 32, train.numLevels = 7, train.batchSize = 48, train.iterations = 1234, train.emaEnabled = true;
+      train.emaRate = 0.99, train.checkpointFolder = dir_.filePath("persisted-run"), train.rollbackOnNan = false;
+      window.trainForm()->setSettings(train);
+      window.close();
+    }
+    MainWindow reopened;
+    const auto s = reopened.sampleView()->request();
+    QCOMPARE(s.count, 9);
+    QCOMPARE(s.stepsPerLevel, 17);
+    QCOMPARE(s.seed, quint64{4711});
+    QCOMPARE(s.denoiseLast, sample.denoiseLast);
+    const auto i = reopened.inpaintView()->settings();
+    QCOMPARE(i.candidates, 3);
+    QCOMPARE(i.seed, quint64{99});
+    QCOMPARE(i.stepsPerLevel, 23);
+    QCOMPARE(i.stepLr, 3e-5);
+    const auto t = reopened.trainForm()->settings();
+    QCOMPARE(t.ngf, 32);
+    QCOMPARE(t.numLevels, 7);
+    QCOMPARE(t.batchSize, 48);
+    QCOMPARE(t.iterations, qint64{1234});
+    QVERIFY(t.emaEnabled);
+    QCOMPARE(t.emaRate, 0.99);
+    QCOMPARE(t.checkpointFolder, dir_.filePath("persisted-run"));
+    QVERIFY(!t.rollbackOnNan);
+    QVERIFY(t == [&] { auto want = train; want.datasetPath = t.datasetPath; return want; }());
+    QSettings().clear();  // the other tests start from the defaults
   }
 
   void closingDuringAJobStopsIt() {

@@ -38,6 +38,45 @@
 namespace ncsn {
 namespace {
 
+// QSettings persistence of the Sample and Inpaint pages' controls, in the current group.
+SampleRequest readSampleRequest(const QSettings& store, SampleRequest r) {
+  r.count = store.value(QStringLiteral("count"), r.count).toInt();
+  r.columns = store.value(QStringLiteral("columns"), r.columns).toInt();
+  r.stepLr = store.value(QStringLiteral("eps"), r.stepLr).toDouble();
+  r.stepsPerLevel = store.value(QStringLiteral("stepsPerLevel"), r.stepsPerLevel).toInt();
+  r.seed = store.value(QStringLiteral("seed"), r.seed).toULongLong();
+  r.denoiseLast = store.value(QStringLiteral("denoiseLast"), r.denoiseLast).toBool();
+  r.frameEverySteps = store.value(QStringLiteral("frameEvery"), r.frameEverySteps).toInt();
+  return r;
+}
+
+void writeSampleRequest(QSettings& store, const SampleRequest& r) {
+  store.setValue(QStringLiteral("count"), r.count);
+  store.setValue(QStringLiteral("columns"), r.columns);
+  store.setValue(QStringLiteral("eps"), r.stepLr);
+  store.setValue(QStringLiteral("stepsPerLevel"), r.stepsPerLevel);
+  store.setValue(QStringLiteral("seed"), r.seed);
+  store.setValue(QStringLiteral("denoiseLast"), r.denoiseLast);
+  store.setValue(QStringLiteral("frameEvery"), r.frameEverySteps);
+}
+
+InpaintSettings readInpaintSettings(const QSettings& store, InpaintSettings s) {
+  s.candidates = store.value(QStringLiteral("candidates"), s.candidates).toInt();
+  s.seed = store.value(QStringLiteral("seed"), s.seed).toULongLong();
+  s.stepLr = store.value(QStringLiteral("eps"), s.stepLr).toDouble();
+  s.stepsPerLevel = store.value(QStringLiteral("stepsPerLevel"), s.stepsPerLevel).toInt();
+  s.denoiseLast = store.value(QStringLiteral("denoiseLast"), s.denoiseLast).toBool();
+  return s;
+}
+
+void writeInpaintSettings(QSettings& store, const InpaintSettings& s) {
+  store.setValue(QStringLiteral("candidates"), s.candidates);
+  store.setValue(QStringLiteral("seed"), s.seed);
+  store.setValue(QStringLiteral("eps"), s.stepLr);
+  store.setValue(QStringLiteral("stepsPerLevel"), s.stepsPerLevel);
+  store.setValue(QStringLiteral("denoiseLast"), s.denoiseLast);
+}
+
 constexpr int kMaxRecent = 8;
 
 bool isCheckpoint(const QString& path) {
@@ -340,17 +379,18 @@ void MainWindow::restoreSettings() {
   pages_->setCurrentIndex(settings.value(QStringLiteral("window/page"), 0).toInt());
   recent_ = settings.value(QStringLiteral("recentCheckpoints")).toStringList();
   rebuildRecentMenu();
-  SampleRequest r = sample_->request();
   settings.beginGroup(QStringLiteral("sample"));
-  r.count = settings.value(QStringLiteral("count"), r.count).toInt();
-  r.columns = settings.value(QStringLiteral("columns"), r.columns).toInt();
-  r.stepLr = settings.value(QStringLiteral("eps"), r.stepLr).toDouble();
-  r.stepsPerLevel = settings.value(QStringLiteral("stepsPerLevel"), r.stepsPerLevel).toInt();
-  r.seed = settings.value(QStringLiteral("seed"), r.seed).toULongLong();
-  r.denoiseLast = settings.value(QStringLiteral("denoiseLast"), r.denoiseLast).toBool();
-  r.frameEverySteps = settings.value(QStringLiteral("frameEvery"), r.frameEverySteps).toInt();
+  sample_->setRequest(readSampleRequest(settings, sample_->request()));
   settings.endGroup();
-  sample_->setRequest(r);
+  settings.beginGroup(QStringLiteral("inpaint"));
+  inpaint_->setSettings(readInpaintSettings(settings, inpaint_->settings()));
+  settings.endGroup();
+  settings.beginGroup(QStringLiteral("train"));
+  const auto train = trainForm_->settings();
+  auto restored = readTrainSettings(settings, train);
+  restored.datasetPath = train.datasetPath;
+  trainForm_->setSettings(restored);
+  settings.endGroup();
   const QString device = settings.value(QStringLiteral("device"), QStringLiteral("cpu")).toString();
   deviceBox_->setCurrentIndex(std::max(0, deviceBox_->findData(device)));
   QMetaObject::invokeMethod(worker_, "setDevice", Qt::QueuedConnection, Q_ARG(QString, device));
@@ -363,15 +403,14 @@ void MainWindow::saveSettings() const {
   settings.setValue(QStringLiteral("window/page"), pages_->currentIndex());
   settings.setValue(QStringLiteral("recentCheckpoints"), recent_);
   settings.setValue(QStringLiteral("device"), deviceBox_->currentData());
-  const SampleRequest r = sample_->request();
   settings.beginGroup(QStringLiteral("sample"));
-  settings.setValue(QStringLiteral("count"), r.count);
-  settings.setValue(QStringLiteral("columns"), r.columns);
-  settings.setValue(QStringLiteral("eps"), r.stepLr);
-  settings.setValue(QStringLiteral("stepsPerLevel"), r.stepsPerLevel);
-  settings.setValue(QStringLiteral("seed"), r.seed);
-  settings.setValue(QStringLiteral("denoiseLast"), r.denoiseLast);
-  settings.setValue(QStringLiteral("frameEvery"), r.frameEverySteps);
+  writeSampleRequest(settings, sample_->request());
+  settings.endGroup();
+  settings.beginGroup(QStringLiteral("inpaint"));
+  writeInpaintSettings(settings, inpaint_->settings());
+  settings.endGroup();
+  settings.beginGroup(QStringLiteral("train"));
+  writeTrainSettings(settings, trainForm_->settings());
   settings.endGroup();
 }
 

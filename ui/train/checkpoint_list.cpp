@@ -27,14 +27,19 @@ CheckpointList::CheckpointList(QWidget* parent)
   table_->setHorizontalHeaderLabels({tr("Step"), tr("Held-out loss"), tr("FD-cls"), tr("File")});
   table_->horizontalHeaderItem(FdClsColumn)
       ->setToolTip(tr("Fréchet distance of samples to the test set in a classifier's features: lower is better"));
+  // The panel is narrow: the numbers only, no horizontal scrolling. The file column stays in the
+  // model (it holds the paths) but hidden; each row's tooltip and the caption below name the file.
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setStretchLastSection(true);
+  table_->setColumnHidden(FileColumn, true);
+  table_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   table_->verticalHeader()->hide();
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setToolTip(tr("Double-click a checkpoint to load it"));
   preview_->setPlaceholderText(tr("Sample previews appear here as training runs"));
+  stepLabel_->setWordWrap(true);  // long file names wrap instead of widening the panel
   stepSlider_->setObjectName("checkpointStepSlider");
   stepSlider_->setEnabled(false);
   stepSlider_->setToolTip(tr("Flip through the checkpoints' sample previews"));
@@ -47,8 +52,8 @@ CheckpointList::CheckpointList(QWidget* parent)
                               "the best is marked ★, as the paper selects checkpoints"));
   connect(scoreButton_, &QPushButton::clicked, this, [this] { emit scoreRequested(paths()); });
   layout->addWidget(scoreButton_, 0, Qt::AlignLeft);
-  layout->addWidget(table_, 2);
-  layout->addWidget(preview_, 3);
+  layout->addWidget(table_, 3);
+  layout->addWidget(preview_, 2);
   layout->addWidget(stepSlider_);
   layout->addWidget(stepLabel_);
 
@@ -135,6 +140,7 @@ void CheckpointList::addCheckpoint(qint64 step, const QString& path, double held
   auto* stepItem = new QTableWidgetItem(QLocale().toString(step));
   stepItem->setData(Qt::UserRole, step);
   stepItem->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  stepItem->setToolTip(path);
   auto* heldoutItem = new QTableWidgetItem(std::isnan(heldoutLoss) ? tr("—") : QString::number(heldoutLoss, 'g', 5));
   heldoutItem->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
   auto* fileItem = new QTableWidgetItem(QFileInfo(path).fileName());

@@ -68,14 +68,14 @@ TrainDashboard::TrainDashboard(QWidget* parent)
   chartsLayout->setContentsMargins(0, 0, 0, 0);
   chartsLayout->addWidget(lossPlot_, 3);
   auto* lowerCharts = new QHBoxLayout;
-  lowerCharts->addWidget(levelPlot_, 3);
-  lowerCharts->addWidget(lrPlot_, 2);
+  lowerCharts->addWidget(levelPlot_, 1);
+  lowerCharts->addWidget(lrPlot_, 1);
   chartsLayout->addLayout(lowerCharts, 2);
 
   auto* splitter = new QSplitter(Qt::Horizontal, this);
   splitter->addWidget(charts);
   splitter->addWidget(buildSidePanel());
-  splitter->setStretchFactor(0, 3);
+  splitter->setStretchFactor(0, 2);
   splitter->setStretchFactor(1, 1);
 
   auto* layout = new QVBoxLayout(this);
@@ -109,9 +109,9 @@ void TrainDashboard::buildCharts() {
   lossPlot_->legend->setVisible(true);
   lossPlot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
 
-  levelPlot_ = new InteractivePlot(tr("Loss per noise level (recent batches)"), this);
+  levelPlot_ = new InteractivePlot(tr("Loss per noise level"), this);
   levelPlot_->setObjectName("levelLossPlot");
-  setAxisLabels(levelPlot_, tr("σ (log scale)"), tr("σ²-weighted loss"));
+  setAxisLabels(levelPlot_, tr("σ (log scale)"), tr("σ²-weighted loss, recent batches"));
   levelPlot_->xAxis->setScaleType(QCPAxis::stLogarithmic);
   levelPlot_->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
   levelPlot_->setFitPadding(1.3, 1.2);  // keeps the end dots off the frame
@@ -122,6 +122,7 @@ void TrainDashboard::buildCharts() {
   setAxisLabels(lrPlot_, tr("iteration"), tr("learning rate"));
   lrGraph_ = addLineGraph(lrPlot_, tr("learning rate"), kLrColor, 2);
   lrGraph_->setLineStyle(QCPGraph::lsStepLeft);  // the rate changes in steps (rollbacks halve it)
+  lrPlot_->xAxis->ticker()->setTickCount(3);      // a narrow chart: long iteration labels must not collide
 }
 
 QWidget* TrainDashboard::buildToolbar() {
@@ -152,6 +153,8 @@ QWidget* TrainDashboard::buildToolbar() {
 
 QWidget* TrainDashboard::buildSidePanel() {
   auto* panel = new QWidget(this);
+  // Room for the checkpoint table's columns without scrolling, in font units (high DPI).
+  panel->setMinimumWidth(panel->fontMetrics().averageCharWidth() * 36);
   auto* layout = new QVBoxLayout(panel);
   layout->setContentsMargins(0, 0, 0, 0);
 
@@ -172,10 +175,11 @@ QWidget* TrainDashboard::buildSidePanel() {
   auto* samplesLayout = new QVBoxLayout(samples);
   latestPreview_ = new ScaledImageView(samples);
   latestPreview_->setPlaceholderText(tr("No samples yet"));
+  latestPreview_->setMinimumHeight(latestPreview_->fontMetrics().height() * 6);  // never squeezed away
   latestPreviewCaption_ = new QLabel(samples);
   samplesLayout->addWidget(latestPreview_, 1);
   samplesLayout->addWidget(latestPreviewCaption_);
-  layout->addWidget(samples, 2);
+  layout->addWidget(samples, 1);
 
   auto* checkpoints = new QGroupBox(tr("Checkpoints"), panel);
   auto* checkpointsLayout = new QVBoxLayout(checkpoints);

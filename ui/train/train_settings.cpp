@@ -1,6 +1,7 @@
 #include "train_settings.hpp"
 
 #include <QCoreApplication>
+#include <QSettings>
 
 QString TrainSettings::validationError() const {
   auto tr = [](const char* text) { return QCoreApplication::translate("TrainSettings", text); };
@@ -17,4 +18,40 @@ bool TrainSettings::operator==(const TrainSettings& o) const {
          iterations == o.iterations && checkpointInterval == o.checkpointInterval &&
          checkpointFolder == o.checkpointFolder && emaEnabled == o.emaEnabled && emaRate == o.emaRate && seed == o.seed &&
          rollbackOnNan == o.rollbackOnNan && continueOnWriteError == o.continueOnWriteError;
+}
+
+void writeTrainSettings(QSettings& store, const TrainSettings& s) {
+  store.setValue(QStringLiteral("ngf"), s.ngf);
+  store.setValue(QStringLiteral("levels"), s.numLevels);
+  store.setValue(QStringLiteral("sigmaBegin"), s.sigmaBegin);
+  store.setValue(QStringLiteral("sigmaEnd"), s.sigmaEnd);
+  store.setValue(QStringLiteral("batch"), s.batchSize);
+  store.setValue(QStringLiteral("lr"), s.learningRate);
+  store.setValue(QStringLiteral("iterations"), s.iterations);
+  store.setValue(QStringLiteral("checkpointEvery"), s.checkpointInterval);
+  store.setValue(QStringLiteral("folder"), s.checkpointFolder);
+  store.setValue(QStringLiteral("ema"), s.emaEnabled);
+  store.setValue(QStringLiteral("emaRate"), s.emaRate);
+  store.setValue(QStringLiteral("seed"), s.seed);
+  store.setValue(QStringLiteral("rollbackOnNan"), s.rollbackOnNan);
+  store.setValue(QStringLiteral("continueOnWriteError"), s.continueOnWriteError);
+}
+
+TrainSettings readTrainSettings(const QSettings& store, const TrainSettings& defaults) {
+  TrainSettings s = defaults;
+  s.ngf = store.value(QStringLiteral("ngf"), s.ngf).toInt();
+  s.numLevels = store.value(QStringLiteral("levels"), s.numLevels).toInt();
+  s.sigmaBegin = store.value(QStringLiteral("sigmaBegin"), s.sigmaBegin).toDouble();
+  s.sigmaEnd = store.value(QStringLiteral("sigmaEnd"), s.sigmaEnd).toDouble();
+  s.batchSize = store.value(QStringLiteral("batch"), s.batchSize).toInt();
+  s.learningRate = store.value(QStringLiteral("lr"), s.learningRate).toDouble();
+  s.iterations = store.value(QStringLiteral("iterations"), s.iterations).toLongLong();
+  s.checkpointInterval = store.value(QStringLiteral("checkpointEvery"), s.checkpointInterval).toLongLong();
+  s.checkpointFolder = store.value(QStringLiteral("folder"), s.checkpointFolder).toString();
+  s.emaEnabled = store.value(QStringLiteral("ema"), s.emaEnabled).toBool();
+  s.emaRate = store.value(QStringLiteral("emaRate"), s.emaRate).toDouble();
+  s.seed = store.value(QStringLiteral("seed"), s.seed).toULongLong();
+  s.rollbackOnNan = store.value(QStringLiteral("rollbackOnNan"), s.rollbackOnNan).toBool();
+  s.continueOnWriteError = store.value(QStringLiteral("continueOnWriteError"), s.continueOnWriteError).toBool();
+  return s;
 }

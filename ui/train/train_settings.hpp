@@ -4,6 +4,8 @@
 #include <QMetaType>
 #include <QString>
 
+class QSettings;
+
 struct TrainSettings {
   QString datasetPath;             // empty: the built-in default dataset
   int ngf = 64;                    // base width of the score network
@@ -26,3 +28,8 @@ struct TrainSettings {
   bool operator==(const TrainSettings& other) const;
 };
 Q_DECLARE_METATYPE(TrainSettings)
+
+// Persistence in the current QSettings group, so the form reopens with the last run's settings.
+// The dataset is not stored: it follows the studio's dataset box, and folders come and go.
+void writeTrainSettings(QSettings& store, const TrainSettings& settings);
+TrainSettings readTrainSettings(const QSettings& store, const TrainSettings& defaults = {});

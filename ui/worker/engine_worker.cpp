@@ -36,6 +36,9 @@ struct EngineWorker::State {
   std::optional<ModelSession> session;
   DatasetChoice dataset;
   std::optional<ImageDataset> testSet, trainSet;  // loaded on first use, per dataset
+  // The FD-cls classifier and the test set's features take seconds to prepare: kept per dataset
+  // and device so that scoring again starts at once.
+  std::optional<CheckpointEvaluator> evaluator;
   JobControl control;
   FrameThrottle throttle;
   ToyScoreMlp toyModel{nullptr};
@@ -45,6 +48,12 @@ struct EngineWorker::State {
     auto& slot = which == Split::Test ? testSet : trainSet;
     if (!slot) slot = load_dataset(source(), which);
     return *slot;
+  }
+  CheckpointEvaluator& checkpointEvaluator() {
+    if (!evaluator)
+      evaluator.emplace(split(Split::Train), split(Split::Test), load_classifier(classifier_for(dataset.kind.toStdString()), device),
+                        device);
+    return *evaluator;
   }
   ModelSession& model() {
     if (!session) throw ConfigError("No model is loaded: open a checkpoint (Ctrl+O) or train one first.");
@@ -165,6 +174,7 @@ void EngineWorker::guarded(const QString& kind, Job&& job) {
 void EngineWorker::setDevice(const QString& name) {
   guarded(tr("Device"), [&] {
     state_->device = select_device(name.toStdString());
+    state_->evaluator.reset();
     if (state_->device.is_cpu()) set_cpu_threads(0);
     emit deviceChanged(QString::fromStdString(describe_device(state_->device)));
     if (state_->session) loadModel(QString::fromStdString(state_->session->path));
@@ -182,6 +192,7 @@ void EngineWorker::setDataset(const DatasetChoice& dataset) {
   state_->dataset = dataset;
   state_->testSet.reset();
   state_->trainSet.reset();
+  state_->evaluator.reset();
 }
 
 void EngineWorker::sample(const SampleRequest& request) {
@@ -289,7 +300,6 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
     emit message(tr("Training %1 on %2").arg(QString::fromStdString(model.describe()), s.dataset.label()) +
                  (resumed ? tr(", resumed from %1").arg(QString::fromStdString(*resumed)) : QString()));
 
-    double lastHeldout = std::numeric_limits<double>::quiet_NaN();
     TrainerEvents events;
     events.on_progress = [&](const TrainProgress& p) {
       TrainPoint point;
@@ -297,15 +307,15 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
       point.total = p.total;
       point.loss = p.loss;
       point.lr = p.lr;
-      if (p.heldout_loss) point.heldout = lastHeldout = *p.heldout_loss;
+      if (p.heldout_loss) point.heldout = *p.heldout_loss;
       point.itPerSec = p.iters_per_s;
       point.elapsedS = p.elapsed_s;
       point.remainingS = p.iters_per_s > 0 ? (p.total - p.step) / p.iters_per_s : 0;
       point.levelLosses = QVector<double>(p.level_loss.begin(), p.level_loss.end());
       emit trainPoint(point);
     };
-    events.on_checkpoint = [&](int64_t step, const std::string& path) {
-      emit checkpointWritten(step, QString::fromStdString(path), lastHeldout);
+    events.on_checkpoint = [&](int64_t step, const std::string& path, double heldout) {
+      emit checkpointWritten(step, QString::fromStdString(path), heldout);
       // A short, cheap anneal shows what the model can do at this checkpoint.
       auto net = trainer.model();
       AnnealedLangevinSampler preview([net](const torch::Tensor& x, const torch::Tensor& l) mutable { return net->forward(x, l); },
@@ -366,8 +376,6 @@ void EngineWorker::scoreCheckpoints(const QStringList& paths, int samples, int s
   auto& s = *state_;
   guarded(tr("Scoring checkpoints"), [&] {
     if (paths.isEmpty()) throw ConfigError("There are no checkpoints to score.");
-    auto classifier = load_classifier(classifier_for(s.dataset.kind.toStdString()), s.device);
-    CheckpointEvaluator evaluator(s.split(Split::Train), s.split(Split::Test), std::move(classifier), s.device);
     EvaluationSettings settings;
     settings.count = samples;
     settings.batch = std::min(samples, 250);
@@ -395,7 +403,7 @@ void EngineWorker::scoreCheckpoints(const QStringList& paths, int samples, int s
     };
     nlohmann::json summary;
     try {
-      summary = evaluator.score(list, settings, scored, reportProgress, &s.control);
+      summary = s.checkpointEvaluator().score(list, settings, scored, reportProgress, &s.control);
     } catch (const std::runtime_error&) {
       if (s.control.stop_request() == StopRequest::None) throw;
       emit jobFinished(JobOutcome{QStringLiteral("score"), false, 0, {}, {}});  // cancelled: what was scored stays shown

@@ -55,7 +55,8 @@ struct TrainProgress {
 
 struct TrainerEvents {
   std::function<void(const TrainProgress&)> on_progress;                        // every iteration
-  std::function<void(int64_t step, const std::string& path)> on_checkpoint;
+  // heldout_loss: the checkpoint's own (NaN when evaluation is off).
+  std::function<void(int64_t step, const std::string& path, double heldout_loss)> on_checkpoint;
   std::function<void(const std::string& message)> on_message;                   // rollbacks, resumes
 };
 
@@ -107,6 +108,8 @@ class Trainer {
   int rollbacks_ = 0;
   int removed_temp_files_ = 0;
   double last_heldout_ = std::numeric_limits<double>::quiet_NaN();
+  int64_t last_heldout_step_ = -1;
+  double checkpoint_heldout_ = std::numeric_limits<double>::quiet_NaN();  // of the last checkpoint written
   std::string last_checkpoint_;
   // Data order: one permutation per epoch, derived from (seed, epoch) so resumes are exact.
   int64_t perm_epoch_ = -1;
