@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include "cli_common.hpp"
 #include "ncsn/checkpoint.hpp"
@@ -31,6 +32,7 @@ nlohmann::json checkpoint_info(const std::string& path) {
 
 nlohmann::json machine_info() {
   return {{"version", NCSN_VERSION},
+          {"libtorch", TORCH_VERSION},  // the headers built against (1.13 and 2.x are supported)
           {"cuda_available", torch::cuda::is_available()},
           {"cuda_devices", torch::cuda::device_count()},
           {"cpu_threads", torch::get_num_threads()},

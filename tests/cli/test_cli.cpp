@@ -7,6 +7,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include <torch/version.h>
+
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/trainer.hpp"
 #include "ncsn/imageio/png_io.hpp"
@@ -76,7 +78,9 @@ class TestCli : public QObject {
   void infoDescribesTheMachine() {
     auto r = ncsn_cli({"info", "--json"});
     QCOMPARE(r.code, 0);
-    QVERIFY(last_json_line(r.out).contains("cuda_available"));
+    const auto j = last_json_line(r.out);
+    QVERIFY(j.contains("cuda_available"));
+    QCOMPARE(j["libtorch"].toString(), QStringLiteral(TORCH_VERSION));  // the LibTorch it was built with
   }
 
   void toyReportsTheModeWeights() {
