@@ -14,7 +14,8 @@ void ModelConfig::validate() const {
   // Upper bounds far above any real model; they stop a corrupt file from requesting a network
   // (or a sigma table) too large to allocate.
   if (image_size > 4096) throw ConfigError("image size must be at most 4096, not " + std::to_string(image_size));
-  if (ngf < 1 || ngf > 1024) throw ConfigError("ngf must be between 1 and 1024, not " + std::to_string(ngf));
+  // CondInstanceNorm++ takes the variance of the channel means: one channel gives NaN at once.
+  if (ngf < 2 || ngf > 1024) throw ConfigError("ngf must be between 2 and 1024, not " + std::to_string(ngf));
   if (num_classes < 1 || num_classes > 100000)
     throw ConfigError("the number of noise levels L must be between 1 and 100000, not " + std::to_string(num_classes));
   if (!(sigma_begin > 0) || !(sigma_end > 0) || sigma_end > sigma_begin)

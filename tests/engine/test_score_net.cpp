@@ -164,6 +164,8 @@ class TestScoreNet : public QObject {
     QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, (void)ncsn::NcsnScoreNet(config(2, 28, 8)));
     QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, (void)ncsn::NcsnScoreNet(config(1, 30, 8)));
     QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, (void)ncsn::NcsnScoreNet(config(1, 28, 0)));
+    QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, (void)ncsn::NcsnScoreNet(config(1, 28, 1)));  // NaN in CondInstanceNorm++
+    (void)ncsn::NcsnScoreNet(config(1, 28, 2));                                                // the smallest that works
   }
 };
 
