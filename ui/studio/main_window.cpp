@@ -39,42 +39,35 @@ namespace ncsn {
 namespace {
 
 // QSettings persistence of the Sample and Inpaint pages' controls, in the current group.
-SampleRequest readSampleRequest(const QSettings& store, SampleRequest r) {
-  r.count = store.value(QStringLiteral("count"), r.count).toInt();
-  r.columns = store.value(QStringLiteral("columns"), r.columns).toInt();
-  r.stepLr = store.value(QStringLiteral("eps"), r.stepLr).toDouble();
-  r.stepsPerLevel = store.value(QStringLiteral("stepsPerLevel"), r.stepsPerLevel).toInt();
-  r.seed = store.value(QStringLiteral("seed"), r.seed).toULongLong();
-  r.denoiseLast = store.value(QStringLiteral("denoiseLast"), r.denoiseLast).toBool();
-  r.frameEverySteps = store.value(QStringLiteral("frameEvery"), r.frameEverySteps).toInt();
-  return r;
+void persistSampleRequest(QSettings& store, SettingsDirection d, SampleRequest& r) {
+  persistField(store, d, QStringLiteral("count"), r.count);
+  persistField(store, d, QStringLiteral("columns"), r.columns);
+  persistField(store, d, QStringLiteral("eps"), r.stepLr);
+  persistField(store, d, QStringLiteral("stepsPerLevel"), r.stepsPerLevel);
+  persistField(store, d, QStringLiteral("seed"), r.seed);
+  persistField(store, d, QStringLiteral("denoiseLast"), r.denoiseLast);
+  persistField(store, d, QStringLiteral("frameEvery"), r.frameEverySteps);
 }
 
-void writeSampleRequest(QSettings& store, const SampleRequest& r) {
-  store.setValue(QStringLiteral("count"), r.count);
-  store.setValue(QStringLiteral("columns"), r.columns);
-  store.setValue(QStringLiteral("eps"), r.stepLr);
-  store.setValue(QStringLiteral("stepsPerLevel"), r.stepsPerLevel);
-  store.setValue(QStringLiteral("seed"), r.seed);
-  store.setValue(QStringLiteral("denoiseLast"), r.denoiseLast);
-  store.setValue(QStringLiteral("frameEvery"), r.frameEverySteps);
+void persistInpaintSettings(QSettings& store, SettingsDirection d, InpaintSettings& s) {
+  persistField(store, d, QStringLiteral("candidates"), s.candidates);
+  persistField(store, d, QStringLiteral("seed"), s.seed);
+  persistField(store, d, QStringLiteral("eps"), s.stepLr);
+  persistField(store, d, QStringLiteral("stepsPerLevel"), s.stepsPerLevel);
+  persistField(store, d, QStringLiteral("denoiseLast"), s.denoiseLast);
 }
 
-InpaintSettings readInpaintSettings(const QSettings& store, InpaintSettings s) {
-  s.candidates = store.value(QStringLiteral("candidates"), s.candidates).toInt();
-  s.seed = store.value(QStringLiteral("seed"), s.seed).toULongLong();
-  s.stepLr = store.value(QStringLiteral("eps"), s.stepLr).toDouble();
-  s.stepsPerLevel = store.value(QStringLiteral("stepsPerLevel"), s.stepsPerLevel).toInt();
-  s.denoiseLast = store.value(QStringLiteral("denoiseLast"), s.denoiseLast).toBool();
-  return s;
-}
-
-void writeInpaintSettings(QSettings& store, const InpaintSettings& s) {
-  store.setValue(QStringLiteral("candidates"), s.candidates);
-  store.setValue(QStringLiteral("seed"), s.seed);
-  store.setValue(QStringLiteral("eps"), s.stepLr);
-  store.setValue(QStringLiteral("stepsPerLevel"), s.stepsPerLevel);
-  store.setValue(QStringLiteral("denoiseLast"), s.denoiseLast);
+// The pages' settings, one group each. The dataset is not kept: it follows the dataset box.
+void persistPages(QSettings& store, SettingsDirection d, SampleRequest& sample, InpaintSettings& inpaint, TrainSettings& train) {
+  store.beginGroup(QStringLiteral("sample"));
+  persistSampleRequest(store, d, sample);
+  store.endGroup();
+  store.beginGroup(QStringLiteral("inpaint"));
+  persistInpaintSettings(store, d, inpaint);
+  store.endGroup();
+  store.beginGroup(QStringLiteral("train"));
+  persistTrainSettings(store, d, train);
+  store.endGroup();
 }
 
 constexpr int kMaxRecent = 8;
@@ -379,18 +372,13 @@ void MainWindow::restoreSettings() {
   pages_->setCurrentIndex(settings.value(QStringLiteral("window/page"), 0).toInt());
   recent_ = settings.value(QStringLiteral("recentCheckpoints")).toStringList();
   rebuildRecentMenu();
-  settings.beginGroup(QStringLiteral("sample"));
-  sample_->setRequest(readSampleRequest(settings, sample_->request()));
-  settings.endGroup();
-  settings.beginGroup(QStringLiteral("inpaint"));
-  inpaint_->setSettings(readInpaintSettings(settings, inpaint_->settings()));
-  settings.endGroup();
-  settings.beginGroup(QStringLiteral("train"));
-  const auto train = trainForm_->settings();
-  auto restored = readTrainSettings(settings, train);
-  restored.datasetPath = train.datasetPath;
-  trainForm_->setSettings(restored);
-  settings.endGroup();
+  SampleRequest request = sample_->request();
+  InpaintSettings inpaint = inpaint_->settings();
+  TrainSettings train = trainForm_->settings();
+  persistPages(settings, SettingsDirection::Load, request, inpaint, train);
+  sample_->setRequest(request);
+  inpaint_->setSettings(inpaint);
+  trainForm_->setSettings(train);
   const QString device = settings.value(QStringLiteral("device"), QStringLiteral("cpu")).toString();
   deviceBox_->setCurrentIndex(std::max(0, deviceBox_->findData(device)));
   QMetaObject::invokeMethod(worker_, "setDevice", Qt::QueuedConnection, Q_ARG(QString, device));
@@ -403,15 +391,10 @@ void MainWindow::saveSettings() const {
   settings.setValue(QStringLiteral("window/page"), pages_->currentIndex());
   settings.setValue(QStringLiteral("recentCheckpoints"), recent_);
   settings.setValue(QStringLiteral("device"), deviceBox_->currentData());
-  settings.beginGroup(QStringLiteral("sample"));
-  writeSampleRequest(settings, sample_->request());
-  settings.endGroup();
-  settings.beginGroup(QStringLiteral("inpaint"));
-  writeInpaintSettings(settings, inpaint_->settings());
-  settings.endGroup();
-  settings.beginGroup(QStringLiteral("train"));
-  writeTrainSettings(settings, trainForm_->settings());
-  settings.endGroup();
+  SampleRequest request = sample_->request();
+  InpaintSettings inpaint = inpaint_->settings();
+  TrainSettings train = trainForm_->settings();
+  persistPages(settings, SettingsDirection::Save, request, inpaint, train);
 }
 
 void MainWindow::rememberRecent(const QString& path) {

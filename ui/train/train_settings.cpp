@@ -1,7 +1,6 @@
 #include "train_settings.hpp"
 
 #include <QCoreApplication>
-#include <QSettings>
 
 QString TrainSettings::validationError() const {
   auto tr = [](const char* text) { return QCoreApplication::translate("TrainSettings", text); };
@@ -20,38 +19,19 @@ bool TrainSettings::operator==(const TrainSettings& o) const {
          rollbackOnNan == o.rollbackOnNan && continueOnWriteError == o.continueOnWriteError;
 }
 
-void writeTrainSettings(QSettings& store, const TrainSettings& s) {
-  store.setValue(QStringLiteral("ngf"), s.ngf);
-  store.setValue(QStringLiteral("levels"), s.numLevels);
-  store.setValue(QStringLiteral("sigmaBegin"), s.sigmaBegin);
-  store.setValue(QStringLiteral("sigmaEnd"), s.sigmaEnd);
-  store.setValue(QStringLiteral("batch"), s.batchSize);
-  store.setValue(QStringLiteral("lr"), s.learningRate);
-  store.setValue(QStringLiteral("iterations"), s.iterations);
-  store.setValue(QStringLiteral("checkpointEvery"), s.checkpointInterval);
-  store.setValue(QStringLiteral("folder"), s.checkpointFolder);
-  store.setValue(QStringLiteral("ema"), s.emaEnabled);
-  store.setValue(QStringLiteral("emaRate"), s.emaRate);
-  store.setValue(QStringLiteral("seed"), s.seed);
-  store.setValue(QStringLiteral("rollbackOnNan"), s.rollbackOnNan);
-  store.setValue(QStringLiteral("continueOnWriteError"), s.continueOnWriteError);
-}
-
-TrainSettings readTrainSettings(const QSettings& store, const TrainSettings& defaults) {
-  TrainSettings s = defaults;
-  s.ngf = store.value(QStringLiteral("ngf"), s.ngf).toInt();
-  s.numLevels = store.value(QStringLiteral("levels"), s.numLevels).toInt();
-  s.sigmaBegin = store.value(QStringLiteral("sigmaBegin"), s.sigmaBegin).toDouble();
-  s.sigmaEnd = store.value(QStringLiteral("sigmaEnd"), s.sigmaEnd).toDouble();
-  s.batchSize = store.value(QStringLiteral("batch"), s.batchSize).toInt();
-  s.learningRate = store.value(QStringLiteral("lr"), s.learningRate).toDouble();
-  s.iterations = store.value(QStringLiteral("iterations"), s.iterations).toLongLong();
-  s.checkpointInterval = store.value(QStringLiteral("checkpointEvery"), s.checkpointInterval).toLongLong();
-  s.checkpointFolder = store.value(QStringLiteral("folder"), s.checkpointFolder).toString();
-  s.emaEnabled = store.value(QStringLiteral("ema"), s.emaEnabled).toBool();
-  s.emaRate = store.value(QStringLiteral("emaRate"), s.emaRate).toDouble();
-  s.seed = store.value(QStringLiteral("seed"), s.seed).toULongLong();
-  s.rollbackOnNan = store.value(QStringLiteral("rollbackOnNan"), s.rollbackOnNan).toBool();
-  s.continueOnWriteError = store.value(QStringLiteral("continueOnWriteError"), s.continueOnWriteError).toBool();
-  return s;
+void persistTrainSettings(QSettings& store, SettingsDirection d, TrainSettings& s) {
+  persistField(store, d, QStringLiteral("ngf"), s.ngf);
+  persistField(store, d, QStringLiteral("levels"), s.numLevels);
+  persistField(store, d, QStringLiteral("sigmaBegin"), s.sigmaBegin);
+  persistField(store, d, QStringLiteral("sigmaEnd"), s.sigmaEnd);
+  persistField(store, d, QStringLiteral("batch"), s.batchSize);
+  persistField(store, d, QStringLiteral("lr"), s.learningRate);
+  persistField(store, d, QStringLiteral("iterations"), s.iterations);
+  persistField(store, d, QStringLiteral("checkpointEvery"), s.checkpointInterval);
+  persistField(store, d, QStringLiteral("folder"), s.checkpointFolder);
+  persistField(store, d, QStringLiteral("ema"), s.emaEnabled);
+  persistField(store, d, QStringLiteral("emaRate"), s.emaRate);
+  persistField(store, d, QStringLiteral("seed"), s.seed);
+  persistField(store, d, QStringLiteral("rollbackOnNan"), s.rollbackOnNan);
+  persistField(store, d, QStringLiteral("continueOnWriteError"), s.continueOnWriteError);
 }

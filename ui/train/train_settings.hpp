@@ -4,7 +4,7 @@
 #include <QMetaType>
 #include <QString>
 
-class QSettings;
+#include "persisted_field.hpp"
 
 struct TrainSettings {
   QString datasetPath;             // empty: the built-in default dataset
@@ -31,5 +31,4 @@ Q_DECLARE_METATYPE(TrainSettings)
 
 // Persistence in the current QSettings group, so the form reopens with the last run's settings.
 // The dataset is not stored: it follows the studio's dataset box, and folders come and go.
-void writeTrainSettings(QSettings& store, const TrainSettings& settings);
-TrainSettings readTrainSettings(const QSettings& store, const TrainSettings& defaults = {});
+void persistTrainSettings(QSettings& store, SettingsDirection direction, TrainSettings& settings);
