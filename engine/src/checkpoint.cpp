@@ -9,6 +9,7 @@
 
 #include <torch/serialize.h>
 
+#include "adam_state.hpp"
 #include "archive_check.hpp"
 #include "studio_archive.hpp"
 #include "ncsn/atomic_file.hpp"
@@ -147,7 +148,7 @@ CheckpointMeta load_training_state(const std::string& path, NcsnScoreNet& model,
     torch::serialize::InputArchive opt;
     archive.read("optimizer", opt);
     try {
-      optimizer.load(opt);
+      detail::load_adam_state(opt, optimizer);
     } catch (const c10::Error& e) {
       throw DataError("checkpoint " + path + ": the optimizer state does not fit (" + first_line(e.what_without_backtrace()) + ")");
     }
