@@ -376,6 +376,67 @@ class TestCheckpoint : public QObject {
     QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, ncsn::save_checkpoint(path("bad.ncsn"), model, meta, &adam));
   }
 
+  // Adam's state is matched to the parameters by the saved group's order, whatever text the
+  // writer used as keys: LibTorch 1.13 writes hex addresses, which 2.x's own loader misreads.
+  void adamStateIsMatchedByOrderWhateverTheKeyText() {
+    torch::manual_seed(8);
+    ncsn::NcsnScoreNet model(tiny_config());
+    const auto params = model->parameters();
+    const int64_t step = 5;
+    std::vector<torch::Tensor> m, v;
+    torch::serialize::OutputArchive states, groups, group, options, optimizer;
+    for (size_t i = 0; i < params.size(); ++i) {
+      m.push_back(torch::randn_like(params[i]) * 0.1);
+      v.push_back(torch::rand_like(params[i]) * 0.01 + 1e-4);
+      torch::optim::AdamParamState state;
+      state.step(step);
+      state.exp_avg(m.back());
+      state.exp_avg_sq(v.back());
+      torch::serialize::OutputArchive one;
+      state.serialize(one);
+      states.write("0x7f" + std::to_string(1000 + i), one);  // 1.13-style text, not this build's keys
+      group.write("params/" + std::to_string(i), c10::IValue("0x7f" + std::to_string(1000 + i)));
+    }
+    group.write("params/size", torch::tensor(static_cast<int64_t>(params.size())));
+    torch::optim::AdamOptions(1e-3).serialize(options);
+    group.write("options", options);
+    groups.write("param_groups/size", torch::tensor(int64_t{1}));
+    groups.write("param_groups/0", group);
+    optimizer.write("pytorch_version", c10::IValue(std::string("1.5.0")));
+    optimizer.write("state", states);
+    optimizer.write("param_groups", groups);
+    ncsn::CheckpointMeta meta;
+    meta.model = model->config;
+    meta.has_optimizer = true;
+    torch::serialize::OutputArchive archive, weights;
+    archive.write("format", c10::IValue(std::string(ncsn::kCheckpointFormat)));
+    archive.write("version", c10::IValue(ncsn::kCheckpointVersion));
+    archive.write("meta", c10::IValue(nlohmann::json(meta).dump()));
+    model->save(weights);
+    archive.write("model", weights);
+    archive.write("optimizer", optimizer);
+    const auto file = path("adam-keys.ncsn");
+    archive.save_to(file);
+
+    ncsn::NcsnScoreNet restored(tiny_config());
+    torch::optim::Adam adam(restored->parameters(), torch::optim::AdamOptions(1e-3));
+    ncsn::load_training_state(file, restored, adam, nullptr);
+    // One step with zero gradients moves each weight by -lr * m^ / (sqrt(v^) + eps), from its own
+    // moments decayed once: a moment given to another parameter shows (or does not even fit).
+    const auto before = restored->parameters();
+    std::vector<torch::Tensor> start;
+    for (auto& p : before) {
+      start.push_back(p.detach().clone());
+      p.mutable_grad() = torch::zeros_like(p);
+    }
+    adam.step();
+    const double c1 = 1 - std::pow(0.9, step + 1), c2 = 1 - std::pow(0.999, step + 1);
+    for (size_t i = 0; i < before.size(); ++i) {
+      const auto expected = start[i] - 1e-3 * (0.9 * m[i] / c1) / ((0.999 * v[i] / c2).sqrt() + 1e-8);
+      QVERIFY2(torch::allclose(before[i].detach(), expected, 1e-5, 1e-7), qPrintable(QString::number(i)));
+    }
+  }
+
   void trainingStateOfAnotherArchitectureIsRefused() {
     ncsn::NcsnScoreNet model(tiny_config());
     ncsn::CheckpointMeta meta;
