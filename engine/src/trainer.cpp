@@ -202,6 +202,10 @@ double Trainer::heldout_loss(int64_t batches) {
   return total / static_cast<double>(batches);
 }
 
+double Trainer::checkpoint_heldout() const {
+  return train_.eval_every > 0 ? last_heldout_ : std::numeric_limits<double>::quiet_NaN();
+}
+
 void Trainer::set_lr(double lr) {
   for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
 }
@@ -222,7 +226,7 @@ std::string Trainer::save_checkpoint() {
     last_heldout_ = heldout_loss();
     last_heldout_step_ = step_;
   }
-  meta.heldout_loss = checkpoint_heldout_ = train_.eval_every > 0 ? last_heldout_ : std::numeric_limits<double>::quiet_NaN();
+  meta.heldout_loss = checkpoint_heldout();
   const std::string path = checkpoint_path(train_.checkpoint_dir, step_);
   ncsn::save_checkpoint(path, model_, meta, optimizer_.get(), ema_.is_empty() ? nullptr : &ema_);
   last_checkpoint_ = path;
@@ -258,7 +262,7 @@ void Trainer::save_periodic_checkpoint(const TrainerEvents& events) {
                         (last_checkpoint_.empty() ? "" : " (the last one written is " + last_checkpoint_ + ")"));
     return;
   }
-  if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_, checkpoint_heldout_);
+  if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_, checkpoint_heldout());
 }
 
 TrainResult Trainer::run(const TrainerEvents& events, JobControl* control) {
@@ -294,7 +298,7 @@ TrainResult Trainer::run(const TrainerEvents& events, JobControl* control) {
   // Stopping early still leaves the work of every completed step on disk.
   if (step_ > 0 && last_checkpoint_ != checkpoint_path(train_.checkpoint_dir, step_)) {
     save_checkpoint();
-    if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_, checkpoint_heldout_);
+    if (events.on_checkpoint) events.on_checkpoint(step_, last_checkpoint_, checkpoint_heldout());
   }
   result.step = step_;
   result.completed = step_ >= train_.iterations;

@@ -95,6 +95,8 @@ class Trainer {
   bool recover_from_divergence(double loss, const TrainerEvents& events);
   void save_periodic_checkpoint(const TrainerEvents& events);
   void set_lr(double lr);
+  // The held-out loss a checkpoint at the current step records: NaN when evaluation is off.
+  double checkpoint_heldout() const;
 
   ModelConfig model_config_;
   TrainConfig train_;
@@ -109,7 +111,6 @@ class Trainer {
   int removed_temp_files_ = 0;
   double last_heldout_ = std::numeric_limits<double>::quiet_NaN();
   int64_t last_heldout_step_ = -1;
-  double checkpoint_heldout_ = std::numeric_limits<double>::quiet_NaN();  // of the last checkpoint written
   std::string last_checkpoint_;
   // Data order: one permutation per epoch, derived from (seed, epoch) so resumes are exact.
   int64_t perm_epoch_ = -1;
