@@ -7,10 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${NCSN_TRIXIE_ROOT:-/var/tmp/ncsn-trixie}
-packages=(build-essential cmake ninja-build pkg-config libtorch-dev qt6-base-dev qt6-base-dev-tools libqt6svg6
-  qt6-image-formats-plugins libqcustomplot-dev libopencv-dev libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
-  libpng-dev libgif-dev dataset-fashion-mnist xvfb xauth)
-
 if [ ! -x "$root/usr/bin/apt-get" ]; then
   command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
   debootstrap --variant=minbase trixie "$root" http://deb.debian.org/debian >/dev/null
@@ -18,12 +14,12 @@ fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 for fs in proc sys dev; do mountpoint -q "$root/$fs" || mount --bind "/$fs" "$root/$fs"; done
 trap 'for fs in proc sys dev; do umount "$root/$fs" 2>/dev/null || true; done' EXIT
-chroot "$root" bash -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${packages[*]} >/dev/null"
-echo "LibTorch $(chroot "$root" dpkg-query -W -f='${Version}' libtorch-dev), Qt $(chroot "$root" dpkg-query -W -f='${Version}' qt6-base-dev)"
 
 # The working tree (tracked and untracked files, not ./build) goes to /src in the root.
 mkdir -p "$root/src"
 git ls-files -co --exclude-standard | tar -cf - -T - | tar -xmf - -C "$root/src"  # -m: a changed file is always newer than its objects
+chroot "$root" bash /src/scripts/setup-debian.sh --no-tooling >/dev/null
+echo "LibTorch $(chroot "$root" dpkg-query -W -f='${Version}' libtorch-dev), Qt $(chroot "$root" dpkg-query -W -f='${Version}' qt6-base-dev)"
 chroot "$root" bash -c "cd /src && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null &&
   cmake --build build --parallel $(nproc) && cd build &&
   ctest --output-on-failure --timeout 900 $*"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package NCSN Studio needs to build, test and run.
 # Idempotent: packages already present are left alone. Uses sudo only when not root.
+# --no-tooling leaves out the packaging and sanitizer tools, whose names are bookworm's
+# (scripts/check-libtorch2.sh installs the rest in a Debian 13 root with this script).
 set -euo pipefail
 
 packages=(
@@ -13,9 +15,13 @@ packages=(
   zlib1g-dev libpng-dev libgif-dev
   dataset-fashion-mnist
   xvfb xauth
+)
+tooling=(
   dpkg-dev file desktop-file-utils appstream  # the .deb: dpkg-shlibdeps, validators (scripts/check-package.sh)
   clang-14 libclang-rt-14-dev  # sanitizer and fuzz builds (scripts/run-sanitizers.sh, run-fuzz.sh)
 )
+
+[ "${1:-}" = "--no-tooling" ] || packages+=("${tooling[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
