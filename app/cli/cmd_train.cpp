@@ -69,6 +69,7 @@ void apply_config_file(TrainOptions& o, const CLI::App& cmd) {
   if (given("--sigma-begin")) o.model.sigma_begin = model.sigma_begin;
   if (given("--sigma-end")) o.model.sigma_end = model.sigma_end;
   if (given("--batch")) o.train.batch_size = train.batch_size;
+  if (given("--accumulate")) o.train.accumulate = train.accumulate;
   if (given("--lr")) o.train.lr = train.lr;
   if (given("--iters")) o.train.iterations = train.iterations;
   if (given("--checkpoint-every")) o.train.checkpoint_every = train.checkpoint_every;
@@ -164,6 +165,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--sigma-begin", o->model.sigma_begin, "Largest noise level sigma_1")->capture_default_str();
   cmd->add_option("--sigma-end", o->model.sigma_end, "Smallest noise level sigma_L")->capture_default_str();
   cmd->add_option("--batch", o->train.batch_size, "Batch size")->capture_default_str();
+  cmd->add_option("--accumulate", o->train.accumulate,
+                  "Process each batch in this many parts, summing their gradients (the same step in less memory)")
+      ->capture_default_str();
   cmd->add_option("--lr", o->train.lr, "Adam learning rate")->capture_default_str();
   cmd->add_option("--iters", o->train.iterations, "Total iterations (counting those already done)")->capture_default_str();
   cmd->add_option("--checkpoint-every", o->train.checkpoint_every, "Iterations between checkpoints")->capture_default_str();

@@ -8,10 +8,15 @@ namespace ncsn {
 
 torch::Tensor dsm_loss_per_example(const ScoreFunction& score, const torch::Tensor& x, const torch::Tensor& labels,
                                    const torch::Tensor& sigmas, double anneal_power) {
+  return dsm_loss_per_example(score, x, labels, torch::randn_like(x), sigmas, anneal_power);
+}
+
+torch::Tensor dsm_loss_per_example(const ScoreFunction& score, const torch::Tensor& x, const torch::Tensor& labels,
+                                   const torch::Tensor& z, const torch::Tensor& sigmas, double anneal_power) {
   std::vector<int64_t> shape(x.dim(), 1);
   shape[0] = x.size(0);
   auto used_sigmas = sigmas.index_select(0, labels).view(shape);
-  auto noise = torch::randn_like(x) * used_sigmas;
+  auto noise = z * used_sigmas;
   auto perturbed = x + noise;
   // The score of the perturbation kernel N(x, sigma^2 I) at x~ is -(x~ - x)/sigma^2.
   auto target = -noise / used_sigmas.square();

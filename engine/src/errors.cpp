@@ -15,7 +15,8 @@ std::string describe_error(const std::exception& e) {
                              text.find("out of memory") != std::string::npos ||
                              text.find("can't allocate memory") != std::string::npos;  // LibTorch's CPU allocator
   if (out_of_memory)
-    text += " — lower the batch size or the number of samples, or switch to the CPU";
+    text += " — lower the batch size or the number of samples, train in gradient parts (--accumulate), "
+            "or switch to the CPU";
   return text;
 }
 

@@ -18,6 +18,10 @@ namespace ncsn {
 
 void TrainConfig::validate() const {
   if (batch_size < 1) throw ConfigError("batch size must be at least 1");
+  if (accumulate < 1) throw ConfigError("gradient accumulation needs at least 1 part per batch");
+  if (batch_size % accumulate != 0)
+    throw ConfigError("the batch size (" + std::to_string(batch_size) + ") must be a multiple of the number of parts it is " +
+                      "accumulated in (" + std::to_string(accumulate) + ")");
   if (!(lr > 0)) throw ConfigError("the learning rate must be positive");
   if (iterations < 1) throw ConfigError("iterations must be at least 1");
   if (checkpoint_every < 1) throw ConfigError("the checkpoint interval must be at least 1");
@@ -28,6 +32,7 @@ void TrainConfig::validate() const {
 
 void to_json(nlohmann::json& j, const TrainConfig& c) {
   j = {{"batch_size", c.batch_size},
+       {"accumulate", c.accumulate},
        {"lr", c.lr},
        {"beta1", c.beta1},
        {"beta2", c.beta2},
@@ -48,6 +53,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
 void from_json(const nlohmann::json& j, TrainConfig& c) {
   const TrainConfig d;
   c.batch_size = j.value("batch_size", d.batch_size);
+  c.accumulate = j.value("accumulate", d.accumulate);
   c.lr = j.value("lr", d.lr);
   c.beta1 = j.value("beta1", d.beta1);
   c.beta2 = j.value("beta2", d.beta2);
@@ -166,13 +172,20 @@ double Trainer::train_step(TrainProgress& progress) {
   model_->train();
   auto x = next_batch();
   auto labels = torch::randint(model_config_.num_classes, {x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(device_));
+  auto z = torch::randn_like(x);  // drawn for the whole batch, so the parts add up to its step
   auto score = [this](const torch::Tensor& in, const torch::Tensor& lab) { return model_->forward(in, lab); };
-  auto per_example = dsm_loss_per_example(score, x, labels, sigmas_, train_.anneal_power);
-  auto loss = per_example.mean();
-  const double value = loss.item<double>();
-  if (!std::isfinite(value)) return value;  // never step on a NaN gradient
   optimizer_->zero_grad();
-  loss.backward();
+  std::vector<torch::Tensor> parts;
+  const int64_t part = x.size(0) / train_.accumulate;
+  for (int64_t begin = 0; begin < x.size(0); begin += part) {
+    auto per_example = dsm_loss_per_example(score, x.narrow(0, begin, part), labels.narrow(0, begin, part),
+                                            z.narrow(0, begin, part), sigmas_, train_.anneal_power);
+    (per_example.sum() / static_cast<double>(x.size(0))).backward();  // this part's share of the batch mean
+    parts.push_back(per_example.detach());
+  }
+  auto per_example = torch::cat(parts);
+  const double value = per_example.mean().item<double>();
+  if (!std::isfinite(value)) return value;  // never step on a NaN gradient
   optimizer_->step();
   update_ema();
   auto levels = per_level_mean(per_example, labels, model_config_.num_classes);

@@ -38,6 +38,7 @@ class TestTrainSettingsForm : public QObject {
     child<QDoubleSpinBox>(form, "sigmaBegin")->setValue(50.0);
     child<QDoubleSpinBox>(form, "sigmaEnd")->setValue(0.01);
     child<QSpinBox>(form, "batchSize")->setValue(64);
+    child<QSpinBox>(form, "accumulateParts")->setValue(4);
     child<QDoubleSpinBox>(form, "learningRate")->setValue(0.0002);
     child<QSpinBox>(form, "iterations")->setValue(300000);
     child<QSpinBox>(form, "checkpointInterval")->setValue(2500);
@@ -55,6 +56,7 @@ class TestTrainSettingsForm : public QObject {
     QCOMPARE(s.sigmaBegin, 50.0);
     QCOMPARE(s.sigmaEnd, 0.01);
     QCOMPARE(s.batchSize, 64);
+    QCOMPARE(s.accumulateParts, 4);
     QCOMPARE(s.learningRate, 0.0002);
     QCOMPARE(s.iterations, qint64(300000));
     QCOMPARE(s.checkpointInterval, qint64(2500));
@@ -89,6 +91,18 @@ class TestTrainSettingsForm : public QObject {
     QTest::mouseClick(child<QPushButton>(form, "startButton"), Qt::LeftButton);
     QCOMPARE(starts.count(), 1);
     QCOMPARE(starts.at(0).at(0).value<TrainSettings>().batchSize, 32);
+  }
+
+  void unevenGradientPartsBlockStartWithAMessage() {
+    TrainSettingsForm form;
+    child<QSpinBox>(form, "batchSize")->setValue(128);
+    child<QSpinBox>(form, "accumulateParts")->setValue(3);
+    emit child<QSpinBox>(form, "accumulateParts")->editingFinished();
+    QVERIFY(!child<QPushButton>(form, "startButton")->isEnabled());
+    QVERIFY(child<QLabel>(form, "validationMessage")->text().contains("multiple"));
+    child<QSpinBox>(form, "accumulateParts")->setValue(4);
+    emit child<QSpinBox>(form, "accumulateParts")->editingFinished();
+    QVERIFY(child<QPushButton>(form, "startButton")->isEnabled());
   }
 
   void invalidSigmasBlockStartWithAMessage() {

@@ -68,11 +68,13 @@ class TestCli : public QObject {
     }
     // One of them drives a real (tiny) run: flags override the file.
     auto r = ncsn_cli({"train", "--config", dir.filePath("fashion-mnist-small.json"), "--dataset", "mnist", "--data", data_dir_,
-                       "--ngf", "4", "--batch", "4", "--iters", "1", "--eval-every", "0", "--out", dir_.filePath("cfg-run"),
-                       "--threads", "1", "--json"});
+                       "--ngf", "4", "--batch", "4", "--accumulate", "2", "--iters", "1", "--eval-every", "0",
+                       "--out", dir_.filePath("cfg-run"), "--threads", "1", "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(QFile::exists(dir_.filePath("cfg-run/checkpoint_1.ncsn")));
-    QCOMPARE(ncsn::read_checkpoint_meta(ncsn::test::str(dir_.filePath("cfg-run/checkpoint_1.ncsn"))).model.num_classes, int64_t{10});
+    const auto meta = ncsn::read_checkpoint_meta(ncsn::test::str(dir_.filePath("cfg-run/checkpoint_1.ncsn")));
+    QCOMPARE(meta.model.num_classes, int64_t{10});
+    QCOMPARE(meta.training["accumulate"].get<int64_t>(), int64_t{2});
   }
 
   void infoDescribesTheMachine() {
@@ -243,6 +245,7 @@ class TestCli : public QObject {
         {"train", "--dataset", "mnist", "--data", dir_.filePath("nowhere"), "--out", dir_.filePath("run2")},
         {"train", "--dataset", "cifar10", "--data", data_dir_, "--out", dir_.filePath("run3")},
         {"train", "--dataset", "nonsense"},
+        {"train", "--dataset", "mnist", "--data", data_dir_, "--batch", "6", "--accumulate", "4", "--out", dir_.filePath("run4")},
     };
     for (const auto& args : cases) {
       auto r = ncsn_cli(args);

@@ -8,12 +8,15 @@ QString TrainSettings::validationError() const {
   if (numLevels < 1) return tr("At least one noise level is needed.");
   if (checkpointFolder.trimmed().isEmpty()) return tr("Choose a checkpoint folder.");
   if (emaEnabled && !(emaRate > 0.0 && emaRate < 1.0)) return tr("The EMA rate must lie between 0 and 1.");
+  if (accumulateParts < 1 || batchSize % accumulateParts != 0)
+    return tr("The batch size must be a multiple of the number of gradient parts.");
   return {};
 }
 
 bool TrainSettings::operator==(const TrainSettings& o) const {
   return datasetPath == o.datasetPath && ngf == o.ngf && numLevels == o.numLevels && sigmaBegin == o.sigmaBegin &&
-         sigmaEnd == o.sigmaEnd && batchSize == o.batchSize && learningRate == o.learningRate &&
+         sigmaEnd == o.sigmaEnd && batchSize == o.batchSize &&
+         accumulateParts == o.accumulateParts && learningRate == o.learningRate &&
          iterations == o.iterations && checkpointInterval == o.checkpointInterval &&
          checkpointFolder == o.checkpointFolder && emaEnabled == o.emaEnabled && emaRate == o.emaRate && seed == o.seed &&
          rollbackOnNan == o.rollbackOnNan && continueOnWriteError == o.continueOnWriteError;
@@ -25,6 +28,7 @@ void persistTrainSettings(QSettings& store, SettingsDirection d, TrainSettings& 
   persistField(store, d, QStringLiteral("sigmaBegin"), s.sigmaBegin);
   persistField(store, d, QStringLiteral("sigmaEnd"), s.sigmaEnd);
   persistField(store, d, QStringLiteral("batch"), s.batchSize);
+  persistField(store, d, QStringLiteral("accumulate"), s.accumulateParts);
   persistField(store, d, QStringLiteral("lr"), s.learningRate);
   persistField(store, d, QStringLiteral("iterations"), s.iterations);
   persistField(store, d, QStringLiteral("checkpointEvery"), s.checkpointInterval);

@@ -13,6 +13,7 @@ struct TrainSettings {
   double sigmaBegin = 1.0;         // sigma_1, the largest level
   double sigmaEnd = 0.01;          // sigma_L, the smallest level
   int batchSize = 128;
+  int accumulateParts = 1;         // the batch in this many parts, gradients summed (less memory)
   double learningRate = 1e-3;
   qint64 iterations = 200000;
   qint64 checkpointInterval = 5000;

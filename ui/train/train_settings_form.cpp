@@ -88,6 +88,9 @@ QWidget* TrainSettingsForm::buildOptimisationGroup() {
   auto* group = new QGroupBox(tr("Optimisation"), this);
   auto* form = new QFormLayout(group);
   batchSize_ = makeSpinBox(group, "batchSize", 1, 65536, 16);
+  accumulateParts_ = makeSpinBox(group, "accumulateParts", 1, 65536, 1);
+  accumulateParts_->setToolTip(tr("Process each batch in this many parts and sum their gradients: the same step in "
+                                  "less memory, a little slower. Raise it when the GPU runs out of memory."));
   learningRate_ = makeDoubleSpinBox(group, "learningRate", 1e-6, 1.0, 6, 1e-4);
   iterations_ = makeSpinBox(group, "iterations", 1, std::numeric_limits<int>::max(), 1000);
   emaEnabled_ = new QCheckBox(tr("Keep an EMA of the weights"), group);
@@ -96,6 +99,7 @@ QWidget* TrainSettingsForm::buildOptimisationGroup() {
   seed_ = makeSpinBox(group, "seed", 0, std::numeric_limits<int>::max(), 1);
   seed_->setGroupSeparatorShown(false);
   form->addRow(tr("Batch size"), batchSize_);
+  form->addRow(tr("Gradient parts"), accumulateParts_);
   form->addRow(tr("Learning rate"), learningRate_);
   form->addRow(tr("Iterations"), iterations_);
   form->addRow(emaEnabled_);
@@ -162,6 +166,7 @@ TrainSettings TrainSettingsForm::settings() const {
   s.sigmaBegin = sigmaBegin_->value();
   s.sigmaEnd = sigmaEnd_->value();
   s.batchSize = batchSize_->value();
+  s.accumulateParts = accumulateParts_->value();
   s.learningRate = learningRate_->value();
   s.iterations = iterations_->value();
   s.checkpointInterval = checkpointInterval_->value();
@@ -181,6 +186,7 @@ void TrainSettingsForm::setSettings(const TrainSettings& s) {
   sigmaBegin_->setValue(s.sigmaBegin);
   sigmaEnd_->setValue(s.sigmaEnd);
   batchSize_->setValue(s.batchSize);
+  accumulateParts_->setValue(s.accumulateParts);
   learningRate_->setValue(s.learningRate);
   iterations_->setValue(int(qMin<qint64>(s.iterations, iterations_->maximum())));
   checkpointInterval_->setValue(int(qMin<qint64>(s.checkpointInterval, checkpointInterval_->maximum())));

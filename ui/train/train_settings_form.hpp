@@ -53,6 +53,7 @@ class TrainSettingsForm : public QWidget {
   QDoubleSpinBox* sigmaBegin_;
   QDoubleSpinBox* sigmaEnd_;
   QSpinBox* batchSize_;
+  QSpinBox* accumulateParts_;
   QDoubleSpinBox* learningRate_;
   QSpinBox* iterations_;
   QSpinBox* checkpointInterval_;

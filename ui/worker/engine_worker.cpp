@@ -281,6 +281,7 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
     model.validate();
     TrainConfig config;
     config.batch_size = t.batchSize;
+    config.accumulate = t.accumulateParts;
     config.lr = t.learningRate;
     config.iterations = t.iterations;
     config.checkpoint_every = t.checkpointInterval;

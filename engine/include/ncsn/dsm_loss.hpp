@@ -11,6 +11,10 @@ namespace ncsn {
 // Draws z from the current torch generator.
 torch::Tensor dsm_loss_per_example(const ScoreFunction& score, const torch::Tensor& x, const torch::Tensor& labels,
                                    const torch::Tensor& sigmas, double anneal_power = 2.0);
+// The same with z given (standard normal, x's shape), so that a batch split into parts has the
+// loss of the whole batch.
+torch::Tensor dsm_loss_per_example(const ScoreFunction& score, const torch::Tensor& x, const torch::Tensor& labels,
+                                   const torch::Tensor& z, const torch::Tensor& sigmas, double anneal_power);
 
 // The training objective: the batch mean of the per-example loss, random levels drawn uniformly.
 torch::Tensor dsm_loss(const ScoreFunction& score, const torch::Tensor& x, const torch::Tensor& sigmas,

@@ -23,6 +23,9 @@ enum class WriteFailurePolicy { Stop, Continue };
 
 struct TrainConfig {
   int64_t batch_size = 128;
+  // Each batch is processed in this many equal parts, summing their gradients: the same step in
+  // less memory (the network has no batch statistics), at some speed.
+  int64_t accumulate = 1;
   double lr = 1e-3;
   double beta1 = 0.9, beta2 = 0.999;
   double weight_decay = 0.0;
