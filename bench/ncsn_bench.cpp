@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#if NCSN_BENCH_CUDA
+#if NCSN_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
@@ -41,8 +41,9 @@ struct Options {
   std::string configs = "small";  // small, fm, cifar or all
   std::string device = "auto";
   std::vector<int64_t> batches;
-  int steps = 20, warmup = 2, repeats = 5, threads = 0, train_batch = 128, train_steps = 3;
+  int steps = 20, warmup = 2, repeats = 5, threads = 0, train_batch = 128, train_parts = 1, train_steps = 3;
   bool frame_cost = false;
+  bool cuda_graphs = true, cudnn_benchmark = true;  // the engine's defaults; off to measure what they bring
   std::string json;
 };
 
@@ -140,6 +141,7 @@ double langevin_steps_per_s(const ncsn::AnnealedLangevinSampler& sampler, const 
   ncsn::LangevinSettings s;
   s.steps_per_level = std::max<int64_t>(1, steps / m.num_classes);
   s.frame_every = 1;
+  s.cuda_graph = o.cuda_graphs;
   const std::vector<int64_t> shape = {m.channels, m.image_size, m.image_size};
   std::vector<double> rates;
   for (int r = 0; r < o.warmup + o.repeats; ++r) {
@@ -167,6 +169,7 @@ double first_frame_ms(const ncsn::AnnealedLangevinSampler& sampler, const ModelC
     ncsn::LangevinSettings s;
     s.steps_per_level = 1;
     s.frame_every = 1;
+    s.cuda_graph = o.cuda_graphs;
     double ms = 0;
     sync(d);
     const auto t0 = Clock::now();
@@ -195,6 +198,7 @@ double train_iters_per_s(const ModelConfig& m, const Options& o, const torch::De
   const int warmup = std::max(1, o.warmup);
   ncsn::TrainConfig t;
   t.batch_size = o.train_batch;
+  t.accumulate = o.train_parts;
   t.iterations = warmup + o.repeats * o.train_steps;
   t.checkpoint_every = t.iterations * 10;
   t.eval_every = 0;
@@ -224,7 +228,7 @@ double peak_host_mib() {
 
 // Peak bytes the caching allocator reserved from the driver since the last reset (0 on CPU).
 double peak_device_mib(const torch::Device& d) {
-#if NCSN_BENCH_CUDA
+#if NCSN_WITH_CUDA
   if (d.is_cuda()) {
     const auto index = static_cast<c10::DeviceIndex>(d.index() < 0 ? 0 : d.index());
     const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
@@ -236,14 +240,14 @@ double peak_device_mib(const torch::Device& d) {
 }
 
 void reset_peak_device(const torch::Device& d) {
-#if NCSN_BENCH_CUDA
+#if NCSN_WITH_CUDA
   if (d.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(d.index() < 0 ? 0 : d.index()));
 #endif
   (void)d;
 }
 
 std::string device_name(const torch::Device& d) {
-#if NCSN_BENCH_CUDA
+#if NCSN_WITH_CUDA
   if (d.is_cuda()) return ncsn::describe_device(d) + " " + at::cuda::getDeviceProperties(d.index() < 0 ? 0 : d.index())->name;
 #endif
   return ncsn::describe_device(d);
@@ -268,6 +272,11 @@ std::vector<int64_t> parse_batches(const std::string& text) {
   return out;
 }
 
+bool on_off(const std::string& option, const std::string& value) {
+  if (value != "on" && value != "off") throw std::invalid_argument(option + " takes on or off");
+  return value == "on";
+}
+
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -284,13 +293,17 @@ Options parse(int argc, char** argv) {
     else if (a == "--repeats") o.repeats = std::stoi(value());
     else if (a == "--threads") o.threads = std::stoi(value());
     else if (a == "--train-batch") o.train_batch = std::stoi(value());
+    else if (a == "--train-parts") o.train_parts = std::stoi(value());
     else if (a == "--train-steps") o.train_steps = std::stoi(value());
     else if (a == "--frame-cost") o.frame_cost = true;
+    else if (a == "--cuda-graphs") o.cuda_graphs = on_off(a, value());
+    else if (a == "--cudnn-benchmark") o.cudnn_benchmark = on_off(a, value());
     else if (a == "--json") o.json = value();
     else if (a == "-h" || a == "--help") {
       std::cout << "ncsn-bench [--config small|fm|cifar|all] [--device cpu|cuda|auto] [--batches 1,16,64]\n"
                    "           [--steps N] [--warmup N] [--repeats N] [--threads N (0: every core)]\n"
-                   "           [--train-batch N] [--train-steps N (0: no training)] [--frame-cost] [--json out.json]\n"
+                   "           [--train-batch N] [--train-parts N (gradient accumulation)] [--train-steps N (0: no training)]\n"
+                   "           [--frame-cost] [--cuda-graphs on|off] [--cudnn-benchmark on|off] [--json out.json]\n"
                    "--steps: Langevin steps per timed run (T = N/10 per level; below 10, the first N levels)\n";
       std::exit(0);
     } else throw std::invalid_argument("unknown option " + a);
@@ -305,6 +318,7 @@ Options parse(int argc, char** argv) {
 int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
   const torch::Device device = ncsn::select_device(o.device);
+  at::globalContext().setBenchmarkCuDNN(o.cudnn_benchmark);
   const int threads = ncsn::set_cpu_threads(o.threads);
   const auto batches = !o.batches.empty() ? o.batches
                        : device.is_cuda() ? std::vector<int64_t>{1, 16, 64, 256, 1024}
@@ -317,8 +331,13 @@ int main(int argc, char** argv) try {
                            {"steps", o.steps},
                            {"warmup", o.warmup},
                            {"repeats", o.repeats},
+                           {"cuda_graphs", o.cuda_graphs},
+                           {"cudnn_benchmark", o.cudnn_benchmark},
                            {"configs", nlohmann::json::array()}};
   std::cout << "ncsn-bench on " << device_name(device) << ", LibTorch " << TORCH_VERSION << ", " << cpu_model() << "\n";
+  if (device.is_cuda())
+    std::cout << "CUDA graphs " << (o.cuda_graphs ? "on" : "off") << ", cuDNN autotuning " << (o.cudnn_benchmark ? "on" : "off")
+              << "\n";
   for (const auto& c : configs(o.configs)) {
     torch::manual_seed(0);
     ncsn::NcsnScoreNet net(c.model);
@@ -362,11 +381,14 @@ int main(int argc, char** argv) try {
     if (o.train_steps > 0) {
       const double train = train_iters_per_s(c.model, o, device);
       const double train_gflops = 3 * gflop * o.train_batch * train;  // backward ~ 2x forward
-      std::cout << "training at batch " << o.train_batch << ": " << std::setprecision(3) << train << " it/s, "
+      std::cout << "training at batch " << o.train_batch
+                << (o.train_parts > 1 ? " in " + std::to_string(o.train_parts) + " parts" : std::string()) << ": "
+                << std::setprecision(3) << train << " it/s, "
                 << std::setprecision(1) << train_gflops << " GFLOP/s\n";
       entry["train_iters_per_s"] = train;
       entry["train_gflop_per_s"] = train_gflops;
       entry["train_batch"] = o.train_batch;
+      entry["train_parts"] = o.train_parts;
     }
     entry["peak_device_mib"] = peak_device_mib(device);
     if (device.is_cuda()) std::cout << "peak device memory: " << std::setprecision(0) << peak_device_mib(device) << " MiB\n";

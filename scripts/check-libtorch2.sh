@@ -24,6 +24,21 @@ chroot "$root" bash -c "cd /src && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TY
   cmake --build build --parallel $(nproc) && cd build &&
   ctest --output-on-failure --timeout 900 $*"
 
+# The CUDA-only code (#if NCSN_WITH_CUDA), compiled syntax-only against the headers of Debian 13's
+# CUDA LibTorch 2.6. Its packages are downloaded, not installed: they need an NVIDIA driver.
+cuda_root=/opt/torch-cuda
+chroot "$root" bash -c "set -e
+  if [ ! -d $cuda_root/include/ATen/cuda ]; then
+    echo 'deb http://deb.debian.org/debian trixie contrib non-free' > /etc/apt/sources.list.d/cuda-headers.list
+    apt-get update -qq && mkdir -p /var/tmp/cuda-debs $cuda_root && cd /var/tmp/cuda-debs
+    apt-get download -qq libtorch-cuda-dev nvidia-cuda-dev libcu++-dev 2>/dev/null
+    ls *.deb > $cuda_root/packages.txt
+    for deb in *.deb; do dpkg-deb --fsys-tarfile \$deb | tar -x --wildcards './usr/include/*'; done
+    mv usr/include $cuda_root/ && cd / && rm -rf /var/tmp/cuda-debs
+  fi
+  echo CUDA headers from \$(cat $cuda_root/packages.txt)
+  cd /src && python3 scripts/compile-cuda-paths.py build $cuda_root/include \$(grep -rl NCSN_WITH_CUDA --include=*.cpp engine bench tests)"
+
 # Checkpoints cross between the versions, when this machine has its own build (LibTorch 1.13):
 # a run started with 2.x is resumed here (weights and Adam state), then resumed by 2.x again,
 # and the result sampled here. (The shipped model, written by 1.13, is sampled by test_cli above.)

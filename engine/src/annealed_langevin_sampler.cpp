@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "langevin_step_graph.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/fault_injection.hpp"
 
@@ -62,14 +63,14 @@ SampleResult AnnealedLangevinSampler::sample(int64_t batch, const std::vector<in
 
 SampleResult AnnealedLangevinSampler::sample_from(torch::Tensor init, const LangevinSettings& settings,
                                                   const LangevinObserver& observer, JobControl* control) const {
-  return run(std::move(init), all_levels(), settings, observer, control, {});
+  return run(std::move(init), all_levels(), settings, observer, control, Constraint{});
 }
 
 SampleResult AnnealedLangevinSampler::plain_langevin(torch::Tensor init, int64_t level, const LangevinSettings& settings,
                                                      const LangevinObserver& observer, JobControl* control) const {
   if (level < 0) level = static_cast<int64_t>(sigma_values_.size()) - 1;
   if (level >= static_cast<int64_t>(sigma_values_.size())) throw ConfigError("noise level index out of range");
-  return run(std::move(init), {level}, settings, observer, control, {});
+  return run(std::move(init), {level}, settings, observer, control, Constraint{});
 }
 
 SampleResult AnnealedLangevinSampler::inpaint(const torch::Tensor& image, const torch::Tensor& known_mask,
@@ -85,12 +86,11 @@ SampleResult AnnealedLangevinSampler::inpaint(const torch::Tensor& image, const 
   auto mask = known_mask.to(image.options()).expand_as(image);
   torch::manual_seed(settings.seed);
   auto init = torch::rand(image.sizes(), image.options());
-  torch::Tensor noisy_known;  // y = image + sigma_i z, drawn once per level
-  auto constrain = [&](torch::Tensor& x, int64_t level, bool level_start) {
-    if (level_start) noisy_known = image + sigma_values_[level] * torch::randn_like(image);
-    x = torch::lerp(x, noisy_known, mask);  // x where unknown, y where known
-  };
-  auto result = run(std::move(init), all_levels(), settings, observer, control, constrain);
+  auto noisy_known = torch::empty_like(image);  // y = image + sigma_i z, drawn once per level
+  Constraint known;
+  known.begin_level = [&](int64_t level) { noisy_known.normal_().mul_(sigma_values_[level]).add_(image); };
+  known.impose = [&](torch::Tensor& x) { x.lerp_(noisy_known, mask); };  // x where unknown, y where known
+  auto result = run(std::move(init), all_levels(), settings, observer, control, known);
   c10::InferenceMode inference;
   result.samples = torch::lerp(result.samples, image, mask);  // known pixels come back exactly
   return result;
@@ -98,8 +98,7 @@ SampleResult AnnealedLangevinSampler::inpaint(const torch::Tensor& image, const 
 
 SampleResult AnnealedLangevinSampler::run(torch::Tensor x, const std::vector<int64_t>& levels,
                                           const LangevinSettings& settings, const LangevinObserver& observer,
-                                          JobControl* control,
-                                          const std::function<void(torch::Tensor&, int64_t, bool)>& constrain) const {
+                                          JobControl* control, const Constraint& constraint) const {
   if (settings.steps_per_level < 1) throw ConfigError("the number of steps per level T must be at least 1");
   if (!(settings.step_lr > 0)) throw ConfigError("the step size eps must be positive");
   c10::InferenceMode inference;  // no autograd bookkeeping anywhere in the chain
@@ -110,17 +109,30 @@ SampleResult AnnealedLangevinSampler::run(torch::Tensor x, const std::vector<int
   at.steps_per_level = settings.steps_per_level;
   at.total = static_cast<int64_t>(levels.size()) * settings.steps_per_level;
   // The chain updates its own copy in place, with one noise buffer refilled every step: no
-  // per-step allocations and three passes over x instead of five.
+  // per-step allocations and three passes over x instead of five. The level's label and step
+  // sizes are tensors too, so that one captured step serves every level.
   x = x.clone();
   auto noise = torch::empty_like(x);
+  auto labels = torch::empty({x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  auto drift_scale = torch::empty({}, x.options()), noise_scale = torch::empty({}, x.options());
+  LangevinStepGraph langevin_step(
+      [&] {
+        x.addcmul_(score_(x, labels), drift_scale).addcmul_(noise.normal_(), noise_scale);
+        if (constraint.impose) constraint.impose(x);
+      },
+      x.device(), settings.cuda_graph);
 
   for (int64_t level : levels) {
     at.level = level;
     at.sigma = sigma_values_[level];
     at.step_size = step_size(level, settings.step_lr);
-    const double noise_scale = std::sqrt(2.0 * at.step_size);
-    const auto labels = labels_for(x, level);
-    if (constrain) constrain(x, level, true);
+    labels.fill_(level);
+    drift_scale.fill_(at.step_size);
+    noise_scale.fill_(std::sqrt(2.0 * at.step_size));
+    if (constraint.begin_level) {
+      constraint.begin_level(level);
+      constraint.impose(x);
+    }
     for (at.step = 0; at.step < settings.steps_per_level; ++at.step) {
       if (control) {
         control->wait_while_paused();
@@ -131,9 +143,7 @@ SampleResult AnnealedLangevinSampler::run(torch::Tensor x, const std::vector<int
         }
       }
       faults::hit(faults::kSamplerStep);
-      const auto drift = score_(x, labels);
-      x.add_(drift, at.step_size).add_(noise.normal_(), noise_scale);
-      if (constrain) constrain(x, level, false);
+      langevin_step();
       ++at.done;
       if (observer && settings.frame_every > 0 && at.done % settings.frame_every == 0) observer(at, x);
     }
@@ -147,7 +157,7 @@ SampleResult AnnealedLangevinSampler::run(torch::Tensor x, const std::vector<int
   if (settings.denoise_last) {
     const int64_t last = levels.back();
     x = x + (sigma_values_[last] * sigma_values_[last]) * score_(x, labels_for(x, last));
-    if (constrain) constrain(x, last, false);
+    if (constraint.impose) constraint.impose(x);
     check_finite(x, at);  // the extra step can overflow too; never hand back NaN/Inf samples
   }
   result.samples = x;

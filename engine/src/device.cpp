@@ -9,7 +9,9 @@
 
 namespace ncsn {
 
-torch::Device select_device(const std::string& name) {
+namespace {
+
+torch::Device parse_device(const std::string& name) {
   if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
   if (name == "cpu") return torch::kCPU;
   if (name.rfind("cuda", 0) == 0) {
@@ -28,6 +30,16 @@ torch::Device select_device(const std::string& name) {
     }
   }
   throw ConfigError("'" + name + "' is not a device name; use cpu, cuda, cuda:N or auto");
+}
+
+}  // namespace
+
+torch::Device select_device(const std::string& name) {
+  const auto device = parse_device(name);
+  // Sampling and training repeat the same shapes thousands of times: cuDNN may time its
+  // algorithms once and keep the fastest.
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
+  return device;
 }
 
 int set_cpu_threads(int threads) {

@@ -20,6 +20,7 @@ struct LangevinSettings {
   bool denoise_last = false;      // finish with x + sigma_L^2 s(x, L)
   uint64_t seed = 0;
   int64_t frame_every = 0;        // call the observer every this many steps (0: never)
+  bool cuda_graph = true;         // on a GPU, replay each step from a CUDA graph (no effect elsewhere)
 };
 
 // Where a chain is: level in [0, levels), step in [0, steps_per_level).
@@ -67,9 +68,14 @@ class AnnealedLangevinSampler {
   const torch::Tensor& sigmas() const { return sigmas_; }
 
  private:
+  // What inpainting imposes on the chain: drawn at each level's start, then applied in place at
+  // that start and after every step.
+  struct Constraint {
+    std::function<void(int64_t level)> begin_level;
+    std::function<void(torch::Tensor& x)> impose;
+  };
   SampleResult run(torch::Tensor x, const std::vector<int64_t>& levels, const LangevinSettings& settings,
-                   const LangevinObserver& observer, JobControl* control,
-                   const std::function<void(torch::Tensor&, int64_t level, bool level_start)>& constrain) const;
+                   const LangevinObserver& observer, JobControl* control, const Constraint& constraint) const;
   torch::Tensor labels_for(const torch::Tensor& x, int64_t level) const;
   std::vector<int64_t> all_levels() const;
 

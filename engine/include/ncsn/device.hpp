@@ -7,7 +7,8 @@
 namespace ncsn {
 
 // "auto" picks CUDA when a device is present. Throws ConfigError for an unknown name or when
-// CUDA is asked for but absent (CPU-only LibTorch, or no GPU).
+// CUDA is asked for but absent (CPU-only LibTorch, or no GPU). Choosing CUDA turns on cuDNN's
+// algorithm autotuning.
 torch::Device select_device(const std::string& name);
 
 // Intra-op threads for CPU work; 0 uses every core (Debian's LibTorch otherwise uses one).
