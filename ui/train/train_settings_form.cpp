@@ -90,7 +90,7 @@ QWidget* TrainSettingsForm::buildOptimisationGroup() {
   batchSize_ = makeSpinBox(group, "batchSize", 1, 65536, 16);
   accumulateParts_ = makeSpinBox(group, "accumulateParts", 1, 65536, 1);
   accumulateParts_->setToolTip(tr("Process each batch in this many parts and sum their gradients: the same step in "
-                                  "less memory, a little slower. Raise it when the GPU runs out of memory."));
+                                  "less memory. Raise it when the GPU runs out of memory."));
   learningRate_ = makeDoubleSpinBox(group, "learningRate", 1e-6, 1.0, 6, 1e-4);
   iterations_ = makeSpinBox(group, "iterations", 1, std::numeric_limits<int>::max(), 1000);
   emaEnabled_ = new QCheckBox(tr("Keep an EMA of the weights"), group);
