@@ -79,22 +79,16 @@ log "summary (steps/s by batch; training it/s at batch 128)"
 python3 - "$out" $configs <<'PY'
 import json, os, sys
 out, configs = sys.argv[1], sys.argv[2:]
-def load(name):
+def line(who, name):
     path = os.path.join(out, name)
-    return json.load(open(path)) if os.path.exists(path) else None
+    if not os.path.exists(path):
+        return
+    e = json.load(open(path))["configs"][0]
+    rows = " ".join(f"{x['batch']}:{x['steps_per_s']:.1f}" for x in e["langevin"])
+    train = f" train {e['train_iters_per_s']:.2f} it/s" if "train_iters_per_s" in e else ""
+    print(f"{who}: {rows}{train}")
 for c in configs:
     for tag in ("", "-nographs", "-nocudnn"):
-        r = load(f"ncsn-{c}{tag}.json")
-        if not r:
-            continue
-        e = r["configs"][0]
-        rows = " ".join(f"{x['batch']}:{x['steps_per_s']:.1f}" for x in e["langevin"])
-        train = f" train {e['train_iters_per_s']:.2f} it/s" if "train_iters_per_s" in e else ""
-        print(f"ours {c}{tag}: {rows}{train}")
-    ref = load(f"ref-{c}.json")
-    if ref:
-        e = ref["configs"][0]
-        rows = " ".join(f"{x['batch']}:{x['steps_per_s']:.1f}" for x in e["langevin"])
-        train = f" train {e['train_iters_per_s']:.2f} it/s" if "train_iters_per_s" in e else ""
-        print(f"reference {c}: {rows}{train}")
+        line(f"ours {c}{tag}", f"ncsn-{c}{tag}.json")
+    line(f"reference {c}", f"ref-{c}.json")
 PY
