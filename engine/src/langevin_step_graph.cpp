@@ -21,7 +21,6 @@ struct LangevinStepGraph::Graph {
   c10::cuda::CUDAStream caller, side;
   c10::cuda::CUDAStreamGuard guard;
   at::cuda::CUDAGraph graph;
-  bool captured = false;
 };
 #else
 struct LangevinStepGraph::Graph {};
@@ -43,11 +42,10 @@ void LangevinStepGraph::operator()() {
   ++calls_;
 #if NCSN_WITH_CUDA
   if (graph_ && calls_ > 1) {
-    if (!graph_->captured) {
+    if (calls_ == 2) {
       graph_->graph.capture_begin();
       step_();
       graph_->graph.capture_end();
-      graph_->captured = true;
     }
     graph_->graph.replay();
     return;

@@ -5,7 +5,6 @@
 //   - annealed Langevin sampling and inpainting, with and without CUDA graphs: same samples.
 // Prints one line per check; exit 0 when all pass, 1 when one fails, 77 without CUDA.
 #include <cmath>
-#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <string>
