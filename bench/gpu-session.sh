@@ -69,6 +69,11 @@ for c in $configs; do
     > "$out/ncsn-$c-nographs.txt" 2>&1 || log "ncsn-bench $c without graphs failed"
   "${bench[@]}" --config "$c" --train-steps 0 --cudnn-benchmark off --json "$out/ncsn-$c-nocudnn.json" \
     > "$out/ncsn-$c-nocudnn.txt" 2>&1 || log "ncsn-bench $c without cuDNN autotuning failed"
+  amps="bf16 fp16"; [ "$device" = cpu ] && amps=bf16  # fp16 autocast is CUDA's
+  for amp in $amps; do  # training only
+    "${bench[@]}" --config "$c" --steps 0 --train-steps "$train" --train-amp "$amp" --json "$out/ncsn-$c-$amp.json" \
+      > "$out/ncsn-$c-$amp.txt" 2>&1 || log "ncsn-bench $c training in $amp failed"
+  done
   if [ -d .carry/ncsn-ref ]; then
     python3 bench/reference_bench.py --ref .carry/ncsn-ref "${timing[@]}" --config "$c" --train-steps "$train" \
       --json "$out/ref-$c.json" > "$out/ref-$c.txt" 2>&1 || log "reference bench $c failed (see ref-$c.txt)"
@@ -88,7 +93,7 @@ def line(who, name):
     train = f" train {e['train_iters_per_s']:.2f} it/s" if "train_iters_per_s" in e else ""
     print(f"{who}: {rows}{train}")
 for c in configs:
-    for tag in ("", "-nographs", "-nocudnn"):
+    for tag in ("", "-nographs", "-nocudnn", "-bf16", "-fp16"):
         line(f"ours {c}{tag}", f"ncsn-{c}{tag}.json")
     line(f"reference {c}", f"ref-{c}.json")
 PY

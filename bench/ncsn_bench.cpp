@@ -44,6 +44,7 @@ struct Options {
   int steps = 20, warmup = 2, repeats = 5, threads = 0, train_batch = 128, train_parts = 1, train_steps = 3;
   bool frame_cost = false;
   bool cuda_graphs = true, cudnn_benchmark = true;  // the engine's defaults; off to measure what they bring
+  ncsn::MixedPrecision train_amp = ncsn::MixedPrecision::Off;
   std::string json;
 };
 
@@ -199,6 +200,7 @@ double train_iters_per_s(const ModelConfig& m, const Options& o, const torch::De
   ncsn::TrainConfig t;
   t.batch_size = o.train_batch;
   t.accumulate = o.train_parts;
+  t.mixed_precision = o.train_amp;
   t.iterations = warmup + o.repeats * o.train_steps;
   t.checkpoint_every = t.iterations * 10;
   t.eval_every = 0;
@@ -277,6 +279,31 @@ bool on_off(const std::string& option, const std::string& value) {
   return value == "on";
 }
 
+// The sampling table (steps/s, images/s and GFLOP/s by batch) and the first live frame.
+void time_sampling(const ncsn::AnnealedLangevinSampler& sampler, const ModelConfig& m, const std::vector<int64_t>& batches,
+                   double gflop, const Options& o, const torch::Device& device, nlohmann::json& entry) {
+  std::cout << std::setw(7) << "batch" << std::setw(12) << "steps/s" << std::setw(12) << "images/s"
+            << std::setw(12) << "GFLOP/s" << (o.frame_cost ? "  frame cost %" : "") << "\n";
+  for (int64_t b : batches) {
+    const double plain = langevin_steps_per_s(sampler, m, b, o, device, false);
+    const double images = plain * b / 1000.0;  // a full anneal is L*T = 10*100 steps
+    const double gflops = gflop * b * plain;
+    nlohmann::json row = {{"batch", b}, {"steps_per_s", plain}, {"images_per_s", images}, {"gflop_per_s", gflops}};
+    std::cout << std::setw(7) << b << std::setw(12) << std::setprecision(2) << plain << std::setw(12)
+              << std::setprecision(3) << images << std::setw(12) << std::setprecision(1) << gflops;
+    if (o.frame_cost) {
+      const double framed = langevin_steps_per_s(sampler, m, b, o, device, true);
+      row["steps_per_s_with_frame_every_step"] = framed;
+      std::cout << std::setw(14) << 100.0 * (1.0 - framed / plain);
+    }
+    std::cout << "\n";
+    entry["langevin"].push_back(row);
+  }
+  const double first = first_frame_ms(sampler, m, 16, o, device);
+  std::cout << "first live frame (batch 16): " << std::setprecision(1) << first << " ms\n";
+  entry["first_frame_ms_batch16"] = first;
+}
+
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -298,18 +325,20 @@ Options parse(int argc, char** argv) {
     else if (a == "--frame-cost") o.frame_cost = true;
     else if (a == "--cuda-graphs") o.cuda_graphs = on_off(a, value());
     else if (a == "--cudnn-benchmark") o.cudnn_benchmark = on_off(a, value());
+    else if (a == "--train-amp") o.train_amp = ncsn::parse_mixed_precision(value());
     else if (a == "--json") o.json = value();
     else if (a == "-h" || a == "--help") {
       std::cout << "ncsn-bench [--config small|fm|cifar|all] [--device cpu|cuda|auto] [--batches 1,16,64]\n"
                    "           [--steps N] [--warmup N] [--repeats N] [--threads N (0: every core)]\n"
                    "           [--train-batch N] [--train-parts N (gradient accumulation)] [--train-steps N (0: no training)]\n"
+                   "           [--train-amp off|bf16|fp16 (mixed-precision training)]\n"
                    "           [--frame-cost] [--cuda-graphs on|off] [--cudnn-benchmark on|off] [--json out.json]\n"
-                   "--steps: Langevin steps per timed run (T = N/10 per level; below 10, the first N levels)\n";
+                   "--steps: Langevin steps per timed run (T = N/10 per level; below 10, the first N levels; 0: no sampling)\n";
       std::exit(0);
     } else throw std::invalid_argument("unknown option " + a);
   }
-  if (o.repeats < 1 || o.steps < 1 || o.train_steps < 0 || o.warmup < 0)
-    throw std::invalid_argument("--steps and --repeats must be at least 1, --train-steps and --warmup at least 0");
+  if (o.repeats < 1 || o.steps < 0 || o.train_steps < 0 || o.warmup < 0)
+    throw std::invalid_argument("--repeats must be at least 1, --steps, --train-steps and --warmup at least 0");
   return o;
 }
 
@@ -358,37 +387,22 @@ int main(int argc, char** argv) try {
       std::cout << " (issue 4: " << std::setprecision(2) << c.expected_gflop << (matches ? ", matches)" : ", MISMATCH)");
       entry["conv_gflop_matches_issue"] = matches;
     }
-    std::cout << "\n" << std::setw(7) << "batch" << std::setw(12) << "steps/s" << std::setw(12) << "images/s"
-              << std::setw(12) << "GFLOP/s" << (o.frame_cost ? "  frame cost %" : "") << "\n";
-    for (int64_t b : batches) {
-      const double plain = langevin_steps_per_s(sampler, c.model, b, o, device, false);
-      const double images = plain * b / 1000.0;  // a full anneal is L*T = 10*100 steps
-      const double gflops = gflop * b * plain;
-      nlohmann::json row = {{"batch", b}, {"steps_per_s", plain}, {"images_per_s", images}, {"gflop_per_s", gflops}};
-      std::cout << std::setw(7) << b << std::setw(12) << std::setprecision(2) << plain << std::setw(12)
-                << std::setprecision(3) << images << std::setw(12) << std::setprecision(1) << gflops;
-      if (o.frame_cost) {
-        const double framed = langevin_steps_per_s(sampler, c.model, b, o, device, true);
-        row["steps_per_s_with_frame_every_step"] = framed;
-        std::cout << std::setw(14) << 100.0 * (1.0 - framed / plain);
-      }
-      std::cout << "\n";
-      entry["langevin"].push_back(row);
-    }
-    const double first = first_frame_ms(sampler, c.model, 16, o, device);
-    std::cout << "first live frame (batch 16): " << std::setprecision(1) << first << " ms\n";
-    entry["first_frame_ms_batch16"] = first;
+    std::cout << "\n";
+    if (o.steps > 0) time_sampling(sampler, c.model, batches, gflop, o, device, entry);
     if (o.train_steps > 0) {
       const double train = train_iters_per_s(c.model, o, device);
       const double train_gflops = 3 * gflop * o.train_batch * train;  // backward ~ 2x forward
       std::cout << "training at batch " << o.train_batch
-                << (o.train_parts > 1 ? " in " + std::to_string(o.train_parts) + " parts" : std::string()) << ": "
+                << (o.train_parts > 1 ? " in " + std::to_string(o.train_parts) + " parts" : std::string())
+                << (o.train_amp != ncsn::MixedPrecision::Off ? ", " + ncsn::to_string(o.train_amp) + " autocast" : std::string())
+                << ": "
                 << std::setprecision(3) << train << " it/s, "
                 << std::setprecision(1) << train_gflops << " GFLOP/s\n";
       entry["train_iters_per_s"] = train;
       entry["train_gflop_per_s"] = train_gflops;
       entry["train_batch"] = o.train_batch;
       entry["train_parts"] = o.train_parts;
+      entry["train_amp"] = ncsn::to_string(o.train_amp);
     }
     entry["peak_device_mib"] = peak_device_mib(device);
     if (device.is_cuda()) std::cout << "peak device memory: " << std::setprecision(0) << peak_device_mib(device) << " MiB\n";

@@ -24,6 +24,7 @@ struct TrainOptions {
   std::string resume = "auto";
   std::string on_nan = "stop";
   std::string on_write_error = "stop";
+  std::string amp = "off";
   std::string config_file;
   ModelConfig model;
   TrainConfig train;
@@ -41,6 +42,7 @@ nlohmann::json progress_json(const TrainProgress& p) {
   nlohmann::json j = {{"event", "progress"}, {"step", p.step}, {"total", p.total}, {"loss", p.loss},
                       {"lr", p.lr},          {"iters_per_s", p.iters_per_s}};
   if (p.heldout_loss) j["heldout_loss"] = *p.heldout_loss;
+  if (p.skipped_steps > 0) j["skipped_steps"] = p.skipped_steps;  // fp16 overflows
   return j;
 }
 
@@ -70,6 +72,7 @@ void apply_config_file(TrainOptions& o, const CLI::App& cmd) {
   if (given("--sigma-end")) o.model.sigma_end = model.sigma_end;
   if (given("--batch")) o.train.batch_size = train.batch_size;
   if (given("--accumulate")) o.train.accumulate = train.accumulate;
+  if (given("--amp")) o.train.mixed_precision = train.mixed_precision;
   if (given("--lr")) o.train.lr = train.lr;
   if (given("--iters")) o.train.iterations = train.iterations;
   if (given("--checkpoint-every")) o.train.checkpoint_every = train.checkpoint_every;
@@ -93,6 +96,7 @@ void write_run_config(const TrainOptions& o) {
 }
 
 void run_train(TrainOptions& o, const CLI::App& cmd) {
+  o.train.mixed_precision = parse_mixed_precision(o.amp);
   apply_config_file(o, cmd);
   const auto device = prepare_device(o.common);
   auto source = DatasetSource::parse(o.dataset, o.data_path);
@@ -168,6 +172,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--accumulate", o->train.accumulate,
                   "Process each batch in this many parts, summing their gradients (the same step in less memory)")
       ->capture_default_str();
+  cmd->add_option("--amp", o->amp,
+                  "Mixed precision: off, bf16, or fp16 (CUDA; with loss scaling). Weights, loss and sampling stay float32")
+      ->check(CLI::IsMember({"off", "bf16", "fp16"}))->capture_default_str();
   cmd->add_option("--lr", o->train.lr, "Adam learning rate")->capture_default_str();
   cmd->add_option("--iters", o->train.iterations, "Total iterations (counting those already done)")->capture_default_str();
   cmd->add_option("--checkpoint-every", o->train.checkpoint_every, "Iterations between checkpoints")->capture_default_str();

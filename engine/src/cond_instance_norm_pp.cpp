@@ -9,8 +9,11 @@ CondInstanceNormPPImpl::CondInstanceNormPPImpl(int64_t features, int64_t num_cla
   embed->weight.narrow(1, 2 * features, features).zero_();      // beta = 0
 }
 
-torch::Tensor CondInstanceNormPPImpl::forward(const torch::Tensor& x, const torch::Tensor& labels) {
+torch::Tensor CondInstanceNormPPImpl::forward(const torch::Tensor& input, const torch::Tensor& labels) {
   constexpr double eps = 1e-5;
+  // Statistics in float32 under mixed precision, as autocast does for its norms: squares of
+  // activations overflow float16, and bfloat16's 8-bit mantissa blurs small variances.
+  const auto x = input.to(torch::kFloat);
   // Per-channel statistics in two passes (mean, then the mean square of the centred values):
   // numerically as stable as var_mean, and several times faster on CPU, where var_mean's Welford
   // reduction costs more than the convolutions of a small network (docs/benchmarks.md).
@@ -28,7 +31,7 @@ torch::Tensor CondInstanceNormPPImpl::forward(const torch::Tensor& x, const torc
   // gamma * (centred / sd + alpha * means_hat) + beta as one scale and shift of `centred`.
   auto scale = gamma * (var + eps).rsqrt();
   auto shift = beta + gamma * alpha * means_hat;
-  return torch::addcmul(shift, centred, scale);
+  return torch::addcmul(shift, centred, scale).to(input.scalar_type());
 }
 
 }  // namespace ncsn

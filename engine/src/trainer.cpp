@@ -33,6 +33,7 @@ void TrainConfig::validate() const {
 void to_json(nlohmann::json& j, const TrainConfig& c) {
   j = {{"batch_size", c.batch_size},
        {"accumulate", c.accumulate},
+       {"mixed_precision", to_string(c.mixed_precision)},
        {"lr", c.lr},
        {"beta1", c.beta1},
        {"beta2", c.beta2},
@@ -54,6 +55,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   const TrainConfig d;
   c.batch_size = j.value("batch_size", d.batch_size);
   c.accumulate = j.value("accumulate", d.accumulate);
+  c.mixed_precision = parse_mixed_precision(j.value("mixed_precision", to_string(d.mixed_precision)));
   c.lr = j.value("lr", d.lr);
   c.beta1 = j.value("beta1", d.beta1);
   c.beta2 = j.value("beta2", d.beta2);
@@ -82,6 +84,9 @@ uint64_t mix_seed(uint64_t seed, uint64_t step, uint64_t stream = 0) {
 }
 
 constexpr uint64_t kDataOrderStream = 1, kHeldoutStream = 2;
+// fp16 steps skipped in a row before training stops: by then the scale has fallen by 2^-50, so
+// the gradients are not finite at any scale.
+constexpr int64_t kMaxSkippedInARow = 50;
 
 void check_dataset(const ImageDataset& data, const ModelConfig& model, const char* which) {
   if (data.size() == 0) throw ConfigError(std::string("the ") + which + " set is empty");
@@ -102,6 +107,8 @@ Trainer::Trainer(const ModelConfig& model, const TrainConfig& train, ImageDatase
   train_.validate();
   check_dataset(train_set_, model_config_, "training");
   check_dataset(test_set_, model_config_, "test");
+  check_mixed_precision(train_.mixed_precision, device_);
+  if (train_.mixed_precision == MixedPrecision::Float16) scaler_.emplace();
   torch::manual_seed(train_.seed);  // the initial weights
   model_ = NcsnScoreNet(model_config_);
   model_->to(device_);
@@ -129,6 +136,7 @@ void Trainer::resume_from(const std::string& checkpoint) {
   last_heldout_step_ = meta.step;
   last_checkpoint_ = checkpoint;
   perm_epoch_ = -1;
+  if (scaler_ && meta.training.is_object() && meta.training.contains("loss_scale")) scaler_->restore(meta.training["loss_scale"]);
 }
 
 std::optional<std::string> Trainer::resume_latest() {
@@ -173,24 +181,46 @@ double Trainer::train_step(TrainProgress& progress) {
   auto x = next_batch();
   auto labels = torch::randint(model_config_.num_classes, {x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(device_));
   auto z = torch::randn_like(x);  // drawn for the whole batch, so the parts add up to its step
-  auto score = [this](const torch::Tensor& in, const torch::Tensor& lab) { return model_->forward(in, lab); };
+  auto score = [this](const torch::Tensor& in, const torch::Tensor& lab) {
+    AutocastGuard autocast(train_.mixed_precision, device_);
+    return model_->forward(in, lab).to(torch::kFloat);  // the loss itself in float32
+  };
   optimizer_->zero_grad();
   std::vector<torch::Tensor> parts;
   const int64_t part = x.size(0) / train_.accumulate;
+  const double loss_scale = scaler_ ? scaler_->scale() : 1.0;
   for (int64_t begin = 0; begin < x.size(0); begin += part) {
     auto per_example = dsm_loss_per_example(score, x.narrow(0, begin, part), labels.narrow(0, begin, part),
                                             z.narrow(0, begin, part), sigmas_, train_.anneal_power);
-    (per_example.sum() / static_cast<double>(x.size(0))).backward();  // this part's share of the batch mean
+    // This part's share of the batch mean (times the fp16 loss scale).
+    (per_example.sum() * (loss_scale / static_cast<double>(x.size(0)))).backward();
     parts.push_back(per_example.detach());
   }
   auto per_example = torch::cat(parts);
   const double value = per_example.mean().item<double>();
   if (!std::isfinite(value)) return value;  // never step on a NaN gradient
-  optimizer_->step();
-  update_ema();
   auto levels = per_level_mean(per_example, labels, model_config_.num_classes);
   progress.level_loss.assign(levels.data_ptr<double>(), levels.data_ptr<double>() + levels.numel());
+  if (scaler_ && !unscale_gradients()) return value;
+  optimizer_->step();
+  update_ema();
   return value;
+}
+
+bool Trainer::unscale_gradients() {
+  const bool overflowed = scaler_->unscale(model_->parameters());
+  scaler_->update(overflowed);
+  skipped_in_a_row_ = overflowed ? skipped_in_a_row_ + 1 : 0;
+  if (!overflowed) return true;
+  ++skipped_steps_;
+  if (skipped_in_a_row_ >= kMaxSkippedInARow) {
+    std::ostringstream what;
+    what << "float16 gradients overflowed in " << skipped_in_a_row_ << " steps in a row up to step " << step_ + 1
+         << " (loss scale now " << scaler_->scale() << "); train in bf16 or float32 (mixed precision off), or lower "
+         << "the learning rate, and resume" << (last_checkpoint_.empty() ? "" : " from " + last_checkpoint_);
+    throw NonFiniteError(what.str());
+  }
+  return false;  // skip this step, as GradScaler does; the next one tries a halved scale
 }
 
 void Trainer::update_ema() {
@@ -233,6 +263,7 @@ std::string Trainer::save_checkpoint() {
   meta.step = step_;
   meta.training = train_;
   meta.training["lr_now"] = optimizer_->param_groups().front().options().get_lr();
+  if (scaler_) meta.training["loss_scale"] = scaler_->state();
   // Each checkpoint records its own held-out loss, not the last one measured before it (one
   // batch; the per-step seeding keeps training unchanged). None when evaluation is off.
   if (train_.eval_every > 0 && last_heldout_step_ != step_) {
@@ -301,6 +332,7 @@ TrainResult Trainer::run(const TrainerEvents& events, JobControl* control) {
     progress.lr = optimizer_->param_groups().front().options().get_lr();
     progress.elapsed_s = std::chrono::duration<double>(clock::now() - start).count();
     progress.iters_per_s = static_cast<double>(step_ - first_step) / std::max(progress.elapsed_s, 1e-9);
+    progress.skipped_steps = skipped_steps_;
     if (train_.eval_every > 0 && step_ % train_.eval_every == 0) {
       progress.heldout_loss = last_heldout_ = heldout_loss();
       last_heldout_step_ = step_;

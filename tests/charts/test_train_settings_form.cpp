@@ -1,5 +1,6 @@
 // The train settings form turns its widgets into a TrainSettings and emits the run requests.
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -39,6 +40,8 @@ class TestTrainSettingsForm : public QObject {
     child<QDoubleSpinBox>(form, "sigmaEnd")->setValue(0.01);
     child<QSpinBox>(form, "batchSize")->setValue(64);
     child<QSpinBox>(form, "accumulateParts")->setValue(4);
+    auto* precision = child<QComboBox>(form, "mixedPrecision");
+    precision->setCurrentIndex(precision->findData("bf16"));
     child<QDoubleSpinBox>(form, "learningRate")->setValue(0.0002);
     child<QSpinBox>(form, "iterations")->setValue(300000);
     child<QSpinBox>(form, "checkpointInterval")->setValue(2500);
@@ -57,6 +60,7 @@ class TestTrainSettingsForm : public QObject {
     QCOMPARE(s.sigmaEnd, 0.01);
     QCOMPARE(s.batchSize, 64);
     QCOMPARE(s.accumulateParts, 4);
+    QCOMPARE(s.mixedPrecision, QString("bf16"));
     QCOMPARE(s.learningRate, 0.0002);
     QCOMPARE(s.iterations, qint64(300000));
     QCOMPARE(s.checkpointInterval, qint64(2500));
@@ -78,6 +82,7 @@ class TestTrainSettingsForm : public QObject {
     s.emaRate = 0.995;
     s.checkpointFolder = "/tmp/run";
     s.rollbackOnNan = false;
+    s.mixedPrecision = "fp16";
     TrainSettingsForm form;
     form.setSettings(s);
     QCOMPARE(form.settings(), s);

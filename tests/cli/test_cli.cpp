@@ -68,13 +68,14 @@ class TestCli : public QObject {
     }
     // One of them drives a real (tiny) run: flags override the file.
     auto r = ncsn_cli({"train", "--config", dir.filePath("fashion-mnist-small.json"), "--dataset", "mnist", "--data", data_dir_,
-                       "--ngf", "4", "--batch", "4", "--accumulate", "2", "--iters", "1", "--eval-every", "0",
+                       "--ngf", "4", "--batch", "4", "--accumulate", "2", "--amp", "bf16", "--iters", "1", "--eval-every", "0",
                        "--out", dir_.filePath("cfg-run"), "--threads", "1", "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(QFile::exists(dir_.filePath("cfg-run/checkpoint_1.ncsn")));
     const auto meta = ncsn::read_checkpoint_meta(ncsn::test::str(dir_.filePath("cfg-run/checkpoint_1.ncsn")));
     QCOMPARE(meta.model.num_classes, int64_t{10});
     QCOMPARE(meta.training["accumulate"].get<int64_t>(), int64_t{2});
+    QCOMPARE(meta.training["mixed_precision"].get<std::string>(), std::string("bf16"));
   }
 
   void infoDescribesTheMachine() {
@@ -246,6 +247,7 @@ class TestCli : public QObject {
         {"train", "--dataset", "cifar10", "--data", data_dir_, "--out", dir_.filePath("run3")},
         {"train", "--dataset", "nonsense"},
         {"train", "--dataset", "mnist", "--data", data_dir_, "--batch", "6", "--accumulate", "4", "--out", dir_.filePath("run4")},
+        {"train", "--dataset", "mnist", "--data", data_dir_, "--amp", "fp16", "--device", "cpu", "--out", dir_.filePath("run5")},
     };
     for (const auto& args : cases) {
       auto r = ncsn_cli(args);

@@ -2,9 +2,12 @@
 // agrees with sampling step by step:
 //   - the score network: same weights, same inputs, same scores;
 //   - the DSM loss: same data, levels and noise, same per-example loss;
-//   - annealed Langevin sampling and inpainting, with and without CUDA graphs: same samples.
+//   - annealed Langevin sampling and inpainting, with and without CUDA graphs: same samples;
+//   - mixed precision: bf16 and fp16 autocast give the float32 loss to their rounding, and fp16
+//     training with loss scaling trains like float32.
 // Prints one line per check; exit 0 when all pass, 1 when one fails, 77 without CUDA.
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -14,8 +17,10 @@
 #include "ncsn/annealed_langevin_sampler.hpp"
 #include "ncsn/device.hpp"
 #include "ncsn/dsm_loss.hpp"
+#include "ncsn/mixed_precision.hpp"
 #include "ncsn/ncsn_score_net.hpp"
 #include "ncsn/noise_schedule.hpp"
+#include "ncsn/trainer.hpp"
 
 namespace {
 
@@ -91,6 +96,64 @@ void graphs_match_step_by_step(const torch::Device& gpu) {
   expect_close("inpainting, CUDA graphs vs step by step", run(true, inpaint), run(false, inpaint), 1e-4);
 }
 
+void mixed_precision_tracks_float32(const torch::Device& gpu) {
+  auto cuda = twin_models(gpu).second;
+  torch::manual_seed(5);
+  const auto x = torch::rand({64, 1, 28, 28}, torch::TensorOptions().device(gpu));
+  const auto labels = torch::randint(10, {64}, torch::TensorOptions().dtype(torch::kLong).device(gpu));
+  const auto z = torch::randn_like(x);
+  const auto sigmas = ncsn::geometric_sigmas(1.0, 0.01, 10).to(gpu);
+  torch::NoGradGuard no_grad;
+  const auto fp32 = ncsn::dsm_loss_per_example(score_of(cuda), x, labels, z, sigmas, 2.0);
+  for (auto p : {ncsn::MixedPrecision::BFloat16, ncsn::MixedPrecision::Float16}) {
+    auto autocast_score = [&](const torch::Tensor& in, const torch::Tensor& lab) {
+      ncsn::AutocastGuard autocast(p, gpu);
+      return cuda->forward(in, lab).to(torch::kFloat);
+    };
+    // bf16 rounds to 8 bits, fp16 to 11 (bf16 on the CPU: 4e-4 of the largest loss).
+    expect_close("DSM loss per example, " + ncsn::to_string(p) + " autocast vs float32",
+                 ncsn::dsm_loss_per_example(autocast_score, x, labels, z, sigmas, 2.0), fp32, 1e-2);
+  }
+}
+
+// 200 steps of the small network on random images, float32 and fp16 with loss scaling, from the
+// same seed: the held-out loss (float32 in both) falls as far, within a tenth of the fall.
+void fp16_training_tracks_float32(const torch::Device& gpu) {
+  ncsn::ImageDataset data;
+  torch::manual_seed(6);
+  data.images = torch::randint(0, 256, {512, 1, 28, 28}, torch::kUInt8);
+  data.labels = torch::full({512}, -1, torch::kLong);
+  data.name = "random";
+  struct Outcome {
+    double before, after;
+    int64_t skipped;
+  };
+  auto train = [&](ncsn::MixedPrecision p) {
+    ncsn::TrainConfig t;
+    t.batch_size = 64;
+    t.iterations = 200;
+    t.checkpoint_every = 200;
+    t.eval_every = 0;
+    t.mixed_precision = p;
+    t.checkpoint_dir = (std::filesystem::temp_directory_path() / ("ncsn-cuda-checks-" + ncsn::to_string(p))).string();
+    ncsn::Trainer trainer(small_model(), t, data, data, gpu);
+    const double before = trainer.heldout_loss(8);
+    int64_t skipped = 0;
+    ncsn::TrainerEvents events;
+    events.on_progress = [&](const ncsn::TrainProgress& progress) { skipped = progress.skipped_steps; };
+    trainer.run(events);
+    std::filesystem::remove_all(t.checkpoint_dir);
+    return Outcome{before, trainer.heldout_loss(8), skipped};
+  };
+  const auto fp32 = train(ncsn::MixedPrecision::Off), fp16 = train(ncsn::MixedPrecision::Float16);
+  const double fall = fp32.before - fp32.after;
+  const bool ok = fall > 0.2 * fp32.before && std::abs(fp16.after - fp32.after) <= 0.1 * fall && fp16.skipped < 20;
+  std::cout << (ok ? "ok    " : "FAIL  ") << "fp16 training with loss scaling: held-out loss " << fp16.before << " -> "
+            << fp16.after << " (float32 " << fp32.before << " -> " << fp32.after << "), " << fp16.skipped
+            << " of 200 steps skipped for overflow\n";
+  if (!ok) ++failures;
+}
+
 }  // namespace
 
 int main() try {
@@ -105,6 +168,8 @@ int main() try {
   at::globalContext().setAllowTF32CuBLAS(false);
   scores_and_loss_match_the_cpu(gpu);
   graphs_match_step_by_step(gpu);
+  mixed_precision_tracks_float32(gpu);
+  fp16_training_tracks_float32(gpu);
   std::cout << (failures == 0 ? "all CUDA checks passed\n" : std::to_string(failures) + " CUDA check(s) failed\n");
   return failures == 0 ? 0 : 1;
 } catch (const std::exception& e) {

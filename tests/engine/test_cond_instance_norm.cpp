@@ -92,6 +92,27 @@ class TestCondInstanceNorm : public QObject {
     QVERIFY2(diff < 1e-4, qPrintable(QString("max diff %1").arg(diff)));
   }
 
+  // Under mixed precision the statistics stay float32: float16 input whose squares overflow
+  // float16 (|x| ~ 1000) still normalises, and the output keeps the input's type.
+  void reducedPrecisionInputKeepsFloat32Statistics() {
+    torch::manual_seed(4);
+    const int64_t C = 3, L = 2;
+    auto norm = randomized_layer(C, L);
+    const std::vector<int64_t> y{1, 0};
+    const auto labels = torch::tensor(y, torch::kLong);
+    for (auto type : {torch::kHalf, torch::kBFloat16}) {
+      const auto x = (test_input(2, C, 6, 6) * 1000.0).to(type);
+      torch::NoGradGuard no_grad;
+      const auto out = norm->forward(x, labels);
+      QCOMPARE(out.scalar_type(), type);
+      const auto expected = by_hand(x.to(torch::kFloat), norm->embed->weight.detach(), y);
+      const double diff = ncsn::test::max_abs_diff(out.to(torch::kFloat), expected);
+      const double largest = expected.abs().max().item<double>();
+      // Only the output's rounding: 2^-11 (half) or 2^-8 (bfloat16) of its size.
+      QVERIFY2(diff <= 8e-3 * largest, qPrintable(QString("max diff %1 of %2").arg(diff).arg(largest)));
+    }
+  }
+
   void theConventionsAreDistinguishable() {
     // The same comparison fails for the other variance conventions: the test above can fail.
     torch::manual_seed(4);

@@ -208,7 +208,7 @@ class TestMainWindow : public QObject {
       inpaint.candidates = 3, inpaint.seed = 99, inpaint.stepsPerLevel = 23, inpaint.stepLr = 3e-5;
       window.inpaintView()->setSettings(inpaint);
       train = window.trainForm()->settings();
-      train.ngf = 32, train.numLevels = 7, train.batchSize = 48, train.accumulateParts = 2, train.iterations = 1234, train.emaEnabled = true;
+      train.ngf = 32, train.numLevels = 7, train.batchSize = 48, train.accumulateParts = 2, train.mixedPrecision = "bf16", train.iterations = 1234, train.emaEnabled = true;
       train.emaRate = 0.99, train.checkpointFolder = dir_.filePath("persisted-run"), train.rollbackOnNan = false;
       window.trainForm()->setSettings(train);
       window.close();
@@ -229,6 +229,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(t.numLevels, 7);
     QCOMPARE(t.batchSize, 48);
     QCOMPARE(t.accumulateParts, 2);
+    QCOMPARE(t.mixedPrecision, QString("bf16"));
     QCOMPARE(t.iterations, qint64{1234});
     QVERIFY(t.emaEnabled);
     QCOMPARE(t.emaRate, 0.99);

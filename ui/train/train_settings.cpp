@@ -16,7 +16,7 @@ QString TrainSettings::validationError() const {
 bool TrainSettings::operator==(const TrainSettings& o) const {
   return datasetPath == o.datasetPath && ngf == o.ngf && numLevels == o.numLevels && sigmaBegin == o.sigmaBegin &&
          sigmaEnd == o.sigmaEnd && batchSize == o.batchSize &&
-         accumulateParts == o.accumulateParts && learningRate == o.learningRate &&
+         accumulateParts == o.accumulateParts && mixedPrecision == o.mixedPrecision && learningRate == o.learningRate &&
          iterations == o.iterations && checkpointInterval == o.checkpointInterval &&
          checkpointFolder == o.checkpointFolder && emaEnabled == o.emaEnabled && emaRate == o.emaRate && seed == o.seed &&
          rollbackOnNan == o.rollbackOnNan && continueOnWriteError == o.continueOnWriteError;
@@ -29,6 +29,7 @@ void persistTrainSettings(QSettings& store, SettingsDirection d, TrainSettings& 
   persistField(store, d, QStringLiteral("sigmaEnd"), s.sigmaEnd);
   persistField(store, d, QStringLiteral("batch"), s.batchSize);
   persistField(store, d, QStringLiteral("accumulate"), s.accumulateParts);
+  persistField(store, d, QStringLiteral("mixedPrecision"), s.mixedPrecision);
   persistField(store, d, QStringLiteral("lr"), s.learningRate);
   persistField(store, d, QStringLiteral("iterations"), s.iterations);
   persistField(store, d, QStringLiteral("checkpointEvery"), s.checkpointInterval);

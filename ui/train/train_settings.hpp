@@ -14,6 +14,7 @@ struct TrainSettings {
   double sigmaEnd = 0.01;          // sigma_L, the smallest level
   int batchSize = 128;
   int accumulateParts = 1;         // the batch in this many parts, gradients summed (less memory)
+  QString mixedPrecision = QStringLiteral("off");  // the engine's names: off, bf16 or fp16 (CUDA)
   double learningRate = 1e-3;
   qint64 iterations = 200000;
   qint64 checkpointInterval = 5000;

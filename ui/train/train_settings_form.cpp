@@ -1,6 +1,7 @@
 #include "train_settings_form.hpp"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -91,6 +92,13 @@ QWidget* TrainSettingsForm::buildOptimisationGroup() {
   accumulateParts_ = makeSpinBox(group, "accumulateParts", 1, 65536, 1);
   accumulateParts_->setToolTip(tr("Process each batch in this many parts and sum their gradients: the same step in "
                                   "less memory. Raise it when the GPU runs out of memory."));
+  mixedPrecision_ = new QComboBox(group);
+  mixedPrecision_->setObjectName("mixedPrecision");
+  mixedPrecision_->addItem(tr("Off (float32)"), QStringLiteral("off"));
+  mixedPrecision_->addItem(tr("bfloat16"), QStringLiteral("bf16"));
+  mixedPrecision_->addItem(tr("float16 (CUDA)"), QStringLiteral("fp16"));
+  mixedPrecision_->setToolTip(tr("Run the network's forward pass in 16-bit floats; the weights, the loss and "
+                                 "sampling stay float32. float16 scales the loss to keep small gradients."));
   learningRate_ = makeDoubleSpinBox(group, "learningRate", 1e-6, 1.0, 6, 1e-4);
   iterations_ = makeSpinBox(group, "iterations", 1, std::numeric_limits<int>::max(), 1000);
   emaEnabled_ = new QCheckBox(tr("Keep an EMA of the weights"), group);
@@ -100,6 +108,7 @@ QWidget* TrainSettingsForm::buildOptimisationGroup() {
   seed_->setGroupSeparatorShown(false);
   form->addRow(tr("Batch size"), batchSize_);
   form->addRow(tr("Gradient parts"), accumulateParts_);
+  form->addRow(tr("Mixed precision"), mixedPrecision_);
   form->addRow(tr("Learning rate"), learningRate_);
   form->addRow(tr("Iterations"), iterations_);
   form->addRow(emaEnabled_);
@@ -167,6 +176,7 @@ TrainSettings TrainSettingsForm::settings() const {
   s.sigmaEnd = sigmaEnd_->value();
   s.batchSize = batchSize_->value();
   s.accumulateParts = accumulateParts_->value();
+  s.mixedPrecision = mixedPrecision_->currentData().toString();
   s.learningRate = learningRate_->value();
   s.iterations = iterations_->value();
   s.checkpointInterval = checkpointInterval_->value();
@@ -187,6 +197,7 @@ void TrainSettingsForm::setSettings(const TrainSettings& s) {
   sigmaEnd_->setValue(s.sigmaEnd);
   batchSize_->setValue(s.batchSize);
   accumulateParts_->setValue(s.accumulateParts);
+  mixedPrecision_->setCurrentIndex(qMax(0, mixedPrecision_->findData(s.mixedPrecision)));
   learningRate_->setValue(s.learningRate);
   iterations_->setValue(int(qMin<qint64>(s.iterations, iterations_->maximum())));
   checkpointInterval_->setValue(int(qMin<qint64>(s.checkpointInterval, checkpointInterval_->maximum())));

@@ -6,6 +6,7 @@
 #include "train_settings.hpp"
 
 class QCheckBox;
+class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -54,6 +55,7 @@ class TrainSettingsForm : public QWidget {
   QDoubleSpinBox* sigmaEnd_;
   QSpinBox* batchSize_;
   QSpinBox* accumulateParts_;
+  QComboBox* mixedPrecision_;
   QDoubleSpinBox* learningRate_;
   QSpinBox* iterations_;
   QSpinBox* checkpointInterval_;

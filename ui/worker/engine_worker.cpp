@@ -282,6 +282,7 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
     TrainConfig config;
     config.batch_size = t.batchSize;
     config.accumulate = t.accumulateParts;
+    config.mixed_precision = parse_mixed_precision(t.mixedPrecision.toStdString());
     config.lr = t.learningRate;
     config.iterations = t.iterations;
     config.checkpoint_every = t.checkpointInterval;

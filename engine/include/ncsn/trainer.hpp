@@ -12,6 +12,8 @@
 
 #include "ncsn/image_dataset.hpp"
 #include "ncsn/job_control.hpp"
+#include "ncsn/loss_scaler.hpp"
+#include "ncsn/mixed_precision.hpp"
 #include "ncsn/model_config.hpp"
 #include "ncsn/ncsn_score_net.hpp"
 
@@ -26,6 +28,9 @@ struct TrainConfig {
   // Each batch is processed in this many equal parts, summing their gradients: the same step in
   // less memory (the network has no batch statistics), at some speed.
   int64_t accumulate = 1;
+  // Autocast of the network to bf16 or fp16 (CUDA only; with dynamic loss scaling). The held-out
+  // loss and sampling stay float32.
+  MixedPrecision mixed_precision = MixedPrecision::Off;
   double lr = 1e-3;
   double beta1 = 0.9, beta2 = 0.999;
   double weight_decay = 0.0;
@@ -54,6 +59,7 @@ struct TrainProgress {
   double lr = 0;
   double elapsed_s = 0;                 // since this run started (resumes restart the clock)
   double iters_per_s = 0;
+  int64_t skipped_steps = 0;            // fp16: steps whose gradients overflowed, since this run started
 };
 
 struct TrainerEvents {
@@ -94,6 +100,8 @@ class Trainer {
  private:
   torch::Tensor next_batch();
   double train_step(TrainProgress& progress);
+  // fp16: unscales the gradients; false when they overflowed and the step is to be skipped.
+  bool unscale_gradients();
   void update_ema();
   bool recover_from_divergence(double loss, const TrainerEvents& events);
   void save_periodic_checkpoint(const TrainerEvents& events);
@@ -108,6 +116,8 @@ class Trainer {
   NcsnScoreNet model_{nullptr};
   NcsnScoreNet ema_{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::optional<LossScaler> scaler_;  // fp16 only
+  int64_t skipped_steps_ = 0, skipped_in_a_row_ = 0;
   torch::Tensor sigmas_;
   int64_t step_ = 0;
   int rollbacks_ = 0;
