@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Everything issue 4 needs from a lent GPU, in one call that fits its 15 minutes: builds the engine,
-# ncsn-bench and ncsn-cuda-checks against the LibTorch that the machine's torch bundles, runs the
-# CUDA checks, measures the device's ceilings, times the engine with and without CUDA graphs and
-# cuDNN autotuning, and the reference code when it was carried. Full output goes to $OUT (or
-# ./gpu-session); a short table is printed last.
+# Everything issue 4 needs from a lent GPU: builds the engine, ncsn-bench and ncsn-cuda-checks
+# against the LibTorch that the machine's torch bundles, runs the CUDA checks, measures the
+# device's ceilings, times the engine by default and with one thing changed at a time (CUDA graphs,
+# cuDNN autotuning, channels-last, TF32, autocast for sampling and training), and the reference
+# code when it was carried. Full output goes to $OUT (or ./gpu-session); a short table is printed
+# last. One call of the device tool runs 10 minutes at most, so split the work across calls:
+#   CONFIGS="small fm" bash bench/gpu-session.sh             # build, checks, ceilings, two configs
+#   CHECKS=0 CONFIGS=cifar bash bench/gpu-session.sh         # the same build, the third config
 #
 # Prepare on the development machine (copies headers the GPU image may lack into .carry/, which
 # git ignores), then run there, e.g. with the device tool:
@@ -44,35 +47,45 @@ cmake -S . -B "$build" "${cmake_args[@]}" > "$out/cmake.log" 2>&1 || { tail -30 
 cmake --build "$build" --target ncsn-bench ncsn-cuda-checks > "$out/build.log" 2>&1 || { grep -m20 -B2 -A5 error "$out/build.log"; exit 1; }
 log "built in $((SECONDS - start)) s"
 
-if [ "$device" = cuda ]; then
+if [ "$device" = cuda ] && [ "${CHECKS:-1}" != 0 ]; then
   nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
   log "CUDA checks"
   "$build"/tests/cuda/ncsn-cuda-checks 2>&1 | tee "$out/cuda-checks.txt" || log "CUDA CHECKS FAILED: the figures below are suspect"
 fi
 
-log "ceilings"
-ceil_args=(--device "$device" --json "$out/ceilings.json")
-[ -n "${QUICK:-}" ] && ceil_args+=(--quick)
-python3 bench/gpu_ceilings.py "${ceil_args[@]}" 2>&1 | tee "$out/ceilings.txt" || log "ceilings failed"
+if [ "${CHECKS:-1}" != 0 ]; then
+  log "ceilings"
+  ceil_args=(--device "$device" --json "$out/ceilings.json")
+  [ -n "${QUICK:-}" ] && ceil_args+=(--quick)
+  python3 bench/gpu_ceilings.py "${ceil_args[@]}" 2>&1 | tee "$out/ceilings.txt" || log "ceilings failed"
+fi
 
-# Each variant after the default changes one thing, for before/after figures.
+# Each variant after the default changes one thing, for before/after figures, at the batches where
+# it matters: graphs and autotuning where launches dominate, layout and precision where the
+# arithmetic does. CONFIGS splits a session across calls (each call has 10 minutes; the build stays).
 timing=(--device "$device" --steps 20 --warmup 2 --repeats 5)
-train=3
-if [ -n "${QUICK:-}" ]; then timing=(--device "$device" --steps 10 --warmup 1 --repeats 1 --batches 1,4); train=1; fi
+train=3 small_batches=1,16,64 large_batches=256,1024
+if [ -n "${QUICK:-}" ]; then
+  timing=(--device "$device" --steps 10 --warmup 1 --repeats 1 --batches 1,4); train=1 small_batches=1 large_batches=4
+fi
 bench=("$build"/bench/ncsn-bench "${timing[@]}")
+variant() {  # variant CONFIG TAG ARGS...: one ncsn-bench run into ncsn-CONFIG-TAG.{json,txt}
+  local c=$1 tag=$2; shift 2
+  "${bench[@]}" --config "$c" "$@" --json "$out/ncsn-$c$tag.json" > "$out/ncsn-$c$tag.txt" 2>&1 ||
+    log "ncsn-bench $c$tag failed (see ncsn-$c$tag.txt)"
+}
 configs=${CONFIGS:-"small fm cifar"}
 for c in $configs; do
   log "ncsn-bench $c"
-  "${bench[@]}" --config "$c" --train-steps "$train" --json "$out/ncsn-$c.json" > "$out/ncsn-$c.txt" 2>&1 ||
-    log "ncsn-bench $c failed (see ncsn-$c.txt)"
-  "${bench[@]}" --config "$c" --train-steps 0 --cuda-graphs off --json "$out/ncsn-$c-nographs.json" \
-    > "$out/ncsn-$c-nographs.txt" 2>&1 || log "ncsn-bench $c without graphs failed"
-  "${bench[@]}" --config "$c" --train-steps 0 --cudnn-benchmark off --json "$out/ncsn-$c-nocudnn.json" \
-    > "$out/ncsn-$c-nocudnn.txt" 2>&1 || log "ncsn-bench $c without cuDNN autotuning failed"
+  variant "$c" "" --train-steps "$train"
+  variant "$c" -nographs --train-steps 0 --batches "$small_batches" --cuda-graphs off
+  variant "$c" -nocudnn --train-steps 0 --batches "$small_batches,$large_batches" --cudnn-benchmark off
+  variant "$c" -nhwc --train-steps 0 --batches "$large_batches" --channels-last on
+  variant "$c" -notf32 --train-steps 0 --batches "$large_batches" --tf32 off
   amps="bf16 fp16"; [ "$device" = cpu ] && amps=bf16  # fp16 autocast is CUDA's
-  for amp in $amps; do  # training only
-    "${bench[@]}" --config "$c" --steps 0 --train-steps "$train" --train-amp "$amp" --json "$out/ncsn-$c-$amp.json" \
-      > "$out/ncsn-$c-$amp.txt" 2>&1 || log "ncsn-bench $c training in $amp failed"
+  for amp in $amps; do
+    variant "$c" "-sample-$amp" --train-steps 0 --batches "$large_batches" --sample-amp "$amp"
+    variant "$c" "-$amp" --steps 0 --train-steps "$train" --train-amp "$amp"
   done
   if [ -d .carry/ncsn-ref ]; then
     python3 bench/reference_bench.py --ref .carry/ncsn-ref "${timing[@]}" --config "$c" --train-steps "$train" \
@@ -93,7 +106,7 @@ def line(who, name):
     train = f" train {e['train_iters_per_s']:.2f} it/s" if "train_iters_per_s" in e else ""
     print(f"{who}: {rows}{train}")
 for c in configs:
-    for tag in ("", "-nographs", "-nocudnn", "-bf16", "-fp16"):
+    for tag in ("", "-nographs", "-nocudnn", "-nhwc", "-notf32", "-sample-bf16", "-sample-fp16", "-bf16", "-fp16"):
         line(f"ours {c}{tag}", f"ncsn-{c}{tag}.json")
     line(f"reference {c}", f"ref-{c}.json")
 PY

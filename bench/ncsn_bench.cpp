@@ -45,6 +45,11 @@ struct Options {
   bool frame_cost = false;
   bool cuda_graphs = true, cudnn_benchmark = true;  // the engine's defaults; off to measure what they bring
   ncsn::MixedPrecision train_amp = ncsn::MixedPrecision::Off;
+  // Sampling variants to measure before any becomes a default: NHWC weights (auto: the engine's
+  // choice, CPU only), TF32 convolutions (LibTorch's default on), and autocast of the network.
+  std::string channels_last = "auto";
+  bool tf32 = true;
+  ncsn::MixedPrecision sample_amp = ncsn::MixedPrecision::Off;
   std::string json;
 };
 
@@ -121,10 +126,14 @@ double conv_gflop_per_image(ncsn::NcsnScoreNet& net, const ModelConfig& m, const
   return traced_conv_flops / 1e9;
 }
 
-// As ModelSession (the CLI's and the studio's sampler) sets a model up.
-ncsn::AnnealedLangevinSampler make_sampler(ncsn::NcsnScoreNet net, const ModelConfig& m, const torch::Device& d) {
-  if (d.is_cpu()) ncsn::use_channels_last_weights(*net);
-  auto score = [net](const torch::Tensor& x, const torch::Tensor& l) mutable { return net->forward(x, l); };
+// As ModelSession (the CLI's and the studio's sampler) sets a model up, unless a variant is asked for.
+ncsn::AnnealedLangevinSampler make_sampler(ncsn::NcsnScoreNet net, const ModelConfig& m, const torch::Device& d,
+                                           const Options& o) {
+  if (o.channels_last == "on" || (o.channels_last == "auto" && d.is_cpu())) ncsn::use_channels_last_weights(*net);
+  auto score = [net, amp = o.sample_amp, d](const torch::Tensor& x, const torch::Tensor& l) mutable {
+    ncsn::AutocastGuard autocast(amp, d);
+    return net->forward(x, l).to(torch::kFloat);  // the Langevin update stays float32
+  };
   return {score, ncsn::geometric_sigmas(m.sigma_begin, m.sigma_end, m.num_classes).to(d)};
 }
 
@@ -326,12 +335,18 @@ Options parse(int argc, char** argv) {
     else if (a == "--cuda-graphs") o.cuda_graphs = on_off(a, value());
     else if (a == "--cudnn-benchmark") o.cudnn_benchmark = on_off(a, value());
     else if (a == "--train-amp") o.train_amp = ncsn::parse_mixed_precision(value());
+    else if (a == "--channels-last") {
+      o.channels_last = value();
+      if (o.channels_last != "auto") on_off(a, o.channels_last);
+    } else if (a == "--tf32") o.tf32 = on_off(a, value());
+    else if (a == "--sample-amp") o.sample_amp = ncsn::parse_mixed_precision(value());
     else if (a == "--json") o.json = value();
     else if (a == "-h" || a == "--help") {
       std::cout << "ncsn-bench [--config small|fm|cifar|all] [--device cpu|cuda|auto] [--batches 1,16,64]\n"
                    "           [--steps N] [--warmup N] [--repeats N] [--threads N (0: every core)]\n"
                    "           [--train-batch N] [--train-parts N (gradient accumulation)] [--train-steps N (0: no training)]\n"
                    "           [--train-amp off|bf16|fp16 (mixed-precision training)]\n"
+                   "           [--channels-last auto|on|off] [--tf32 on|off] [--sample-amp off|bf16|fp16]\n"
                    "           [--frame-cost] [--cuda-graphs on|off] [--cudnn-benchmark on|off] [--json out.json]\n"
                    "--steps: Langevin steps per timed run (T = N/10 per level; below 10, the first N levels; 0: no sampling)\n";
       std::exit(0);
@@ -348,6 +363,7 @@ int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
   const torch::Device device = ncsn::select_device(o.device);
   at::globalContext().setBenchmarkCuDNN(o.cudnn_benchmark);
+  at::globalContext().setAllowTF32CuDNN(o.tf32);
   const int threads = ncsn::set_cpu_threads(o.threads);
   const auto batches = !o.batches.empty() ? o.batches
                        : device.is_cuda() ? std::vector<int64_t>{1, 16, 64, 256, 1024}
@@ -362,18 +378,22 @@ int main(int argc, char** argv) try {
                            {"repeats", o.repeats},
                            {"cuda_graphs", o.cuda_graphs},
                            {"cudnn_benchmark", o.cudnn_benchmark},
+                           {"channels_last", o.channels_last},
+                           {"tf32", o.tf32},
+                           {"sample_amp", ncsn::to_string(o.sample_amp)},
                            {"configs", nlohmann::json::array()}};
   std::cout << "ncsn-bench on " << device_name(device) << ", LibTorch " << TORCH_VERSION << ", " << cpu_model() << "\n";
   if (device.is_cuda())
     std::cout << "CUDA graphs " << (o.cuda_graphs ? "on" : "off") << ", cuDNN autotuning " << (o.cudnn_benchmark ? "on" : "off")
-              << "\n";
+              << ", TF32 convolutions " << (o.tf32 ? "on" : "off") << ", channels-last " << o.channels_last
+              << ", sampling autocast " << ncsn::to_string(o.sample_amp) << "\n";
   for (const auto& c : configs(o.configs)) {
     torch::manual_seed(0);
     ncsn::NcsnScoreNet net(c.model);
     net->to(device);
     reset_peak_device(device);
     const double gflop = conv_gflop_per_image(net, c.model, device);
-    const auto sampler = make_sampler(net, c.model, device);
+    const auto sampler = make_sampler(net, c.model, device, o);
     nlohmann::json entry = {{"name", c.name},
                             {"model", c.model.describe()},
                             {"parameters", ncsn::count_parameters(*net)},

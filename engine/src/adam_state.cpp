@@ -1,23 +1,7 @@
 #include "adam_state.hpp"
 
-#include <sstream>
-#include <string>
-#include <type_traits>
-
 namespace ncsn::detail {
 namespace {
-
-// The key this LibTorch build uses for a parameter's state: text in 1.13, the address in 2.x.
-template <typename Key>
-Key state_key(const torch::Tensor& parameter) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream text;  // as c10::guts::to_string printed it (gone in 2.x)
-    text << static_cast<const void*>(parameter.unsafeGetTensorImpl());
-    return text.str();
-  } else {
-    return static_cast<Key>(parameter.unsafeGetTensorImpl());
-  }
-}
 
 int64_t read_size(torch::serialize::InputArchive& archive, const std::string& key) {
   torch::Tensor size;
@@ -33,7 +17,6 @@ void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Opti
   archive.read("param_groups", groups);
   const int64_t group_count = read_size(groups, "param_groups/size");
   TORCH_CHECK(group_count == static_cast<int64_t>(adam.param_groups().size()), "the number of parameter groups differs");
-  using Key = typename std::decay_t<decltype(adam.state())>::key_type;
   for (int64_t g = 0; g < group_count; ++g) {
     torch::serialize::InputArchive group;
     groups.read("param_groups/" + std::to_string(g), group);
@@ -47,7 +30,7 @@ void load_adam_state(torch::serialize::InputArchive& archive, torch::optim::Opti
       auto state = std::make_unique<torch::optim::AdamParamState>();
       state->serialize(saved);
       TORCH_CHECK(state->exp_avg().sizes() == params[i].sizes(), "a moment does not fit its parameter");
-      adam.state()[state_key<Key>(params[i])] = std::move(state);
+      adam.state()[state_key<AdamStateKey>(params[i])] = std::move(state);
     }
   }
 }

@@ -2,6 +2,8 @@
 
 #include <ATen/Context.h>
 
+#include "ncsn/mixed_precision.hpp"
+
 namespace ncsn {
 
 Conv2dImpl::Conv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size, int64_t padding, int64_t dilation,
@@ -13,8 +15,10 @@ Conv2dImpl::Conv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel
 
 torch::Tensor Conv2dImpl::forward(const torch::Tensor& x) {
   // Only without autograd (the sampler's inference mode): training batches are large enough that
-  // LibTorch picks oneDNN itself, and its own dispatch stays the reference for gradients.
-  if (x.is_cpu() && x.scalar_type() == torch::kFloat && !torch::GradMode::is_enabled() && at::hasMKLDNN())
+  // LibTorch picks oneDNN itself, and its own dispatch stays the reference for gradients. Not
+  // under autocast either, which only LibTorch's own dispatch applies.
+  if (x.is_cpu() && x.scalar_type() == torch::kFloat && !torch::GradMode::is_enabled() && at::hasMKLDNN() &&
+      !autocast_enabled(torch::kCPU))
     return at::mkldnn_convolution(x, weight, bias, {padding_, padding_}, {1, 1}, {dilation_, dilation_}, 1);
   return torch::nn::Conv2dImpl::forward(x);
 }

@@ -14,14 +14,6 @@ namespace ncsn {
 
 namespace {
 
-bool autocast_enabled(torch::DeviceType type) {
-#ifdef NCSN_AUTOCAST_BY_DEVICE_TYPE
-  return at::autocast::is_autocast_enabled(type);
-#else
-  return type == torch::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
-#endif
-}
-
 torch::ScalarType autocast_dtype(torch::DeviceType type) {
 #ifdef NCSN_AUTOCAST_BY_DEVICE_TYPE
   return at::autocast::get_autocast_dtype(type);
@@ -46,6 +38,14 @@ void set_autocast(torch::DeviceType type, bool enabled, torch::ScalarType dtype)
 }
 
 }  // namespace
+
+bool autocast_enabled(torch::DeviceType type) {
+#ifdef NCSN_AUTOCAST_BY_DEVICE_TYPE
+  return at::autocast::is_autocast_enabled(type);
+#else
+  return type == torch::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+#endif
+}
 
 std::string to_string(MixedPrecision precision) {
   switch (precision) {

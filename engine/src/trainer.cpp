@@ -12,6 +12,7 @@
 #include "ncsn/dsm_loss.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/fault_injection.hpp"
+#include "ncsn/foreach_adam.hpp"
 #include "ncsn/noise_schedule.hpp"
 
 namespace ncsn {
@@ -84,6 +85,10 @@ uint64_t mix_seed(uint64_t seed, uint64_t step, uint64_t stream = 0) {
 }
 
 constexpr uint64_t kDataOrderStream = 1, kHeldoutStream = 2;
+// Training images up to this size live on the GPU, where batches are gathered, so that no batch
+// crosses the bus and the host has nothing to prepare between steps (Fashion-MNIST 47 MB,
+// CIFAR-10 154 MB). Larger image folders stay on the host.
+constexpr int64_t kMaxDeviceDatasetBytes = int64_t{2} << 30;
 // fp16 steps skipped in a row before training stops: by then the scale has fallen by 2^-50, so
 // the gradients are not finite at any scale.
 constexpr int64_t kMaxSkippedInARow = 50;
@@ -98,6 +103,16 @@ void check_dataset(const ImageDataset& data, const ModelConfig& model, const cha
   }
 }
 
+// Where training batches are gathered: the device when the images fit there, else the host.
+torch::Tensor place_training_images(const torch::Tensor& images, const torch::Device& device) {
+  if (!device.is_cuda() || images.nbytes() > kMaxDeviceDatasetBytes) return images;
+  try {
+    return images.to(device);
+  } catch (const c10::OutOfMemoryError&) {
+    return images;  // no room beside the model: gather on the host as for large datasets
+  }
+}
+
 }  // namespace
 
 Trainer::Trainer(const ModelConfig& model, const TrainConfig& train, ImageDataset train_set, ImageDataset test_set,
@@ -108,6 +123,7 @@ Trainer::Trainer(const ModelConfig& model, const TrainConfig& train, ImageDatase
   check_dataset(train_set_, model_config_, "training");
   check_dataset(test_set_, model_config_, "test");
   check_mixed_precision(train_.mixed_precision, device_);
+  train_set_.images = place_training_images(train_set_.images, device_);
   if (train_.mixed_precision == MixedPrecision::Float16) scaler_.emplace();
   torch::manual_seed(train_.seed);  // the initial weights
   model_ = NcsnScoreNet(model_config_);
@@ -120,7 +136,7 @@ Trainer::Trainer(const ModelConfig& model, const TrainConfig& train, ImageDatase
     auto dst = ema_->parameters();
     for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
   }
-  optimizer_ = std::make_unique<torch::optim::Adam>(
+  optimizer_ = std::make_unique<ForeachAdam>(
       model_->parameters(),
       torch::optim::AdamOptions(train_.lr).betas({train_.beta1, train_.beta2}).weight_decay(train_.weight_decay));
   sigmas_ = geometric_sigmas(model_config_.sigma_begin, model_config_.sigma_end, model_config_.num_classes).to(device_);
@@ -154,19 +170,21 @@ std::optional<std::string> Trainer::resume_latest() {
 
 torch::Tensor Trainer::next_batch() {
   const int64_t n = train_set_.size(), b = train_.batch_size;
-  std::vector<int64_t> picks;
-  picks.reserve(static_cast<size_t>(b));
-  // Sample positions step*b ... step*b + b - 1 of the endless sequence of per-epoch permutations.
-  for (int64_t pos = step_ * b; pos < (step_ + 1) * b; ++pos) {
+  std::vector<torch::Tensor> picks;
+  // Sample positions step*b ... step*b + b - 1 of the endless sequence of per-epoch permutations,
+  // one slice per epoch they fall in.
+  for (int64_t pos = step_ * b, end = (step_ + 1) * b; pos < end;) {
     const int64_t epoch = pos / n;
     if (epoch != perm_epoch_) {
       auto gen = at::detail::createCPUGenerator(mix_seed(train_.seed, static_cast<uint64_t>(epoch), kDataOrderStream));
-      permutation_ = torch::randperm(n, gen, torch::kLong);
+      permutation_ = torch::randperm(n, gen, torch::kLong).to(train_set_.images.device());
       perm_epoch_ = epoch;
     }
-    picks.push_back(permutation_[pos % n].item<int64_t>());
+    const int64_t take = std::min(end, (epoch + 1) * n) - pos;
+    picks.push_back(permutation_.narrow(0, pos % n, take));
+    pos += take;
   }
-  auto x = train_set_.batch(torch::tensor(picks, torch::kLong)).to(device_, /*non_blocking=*/true);
+  auto x = train_set_.batch(torch::cat(picks)).to(device_, /*non_blocking=*/true);
   if (train_.random_flip) {
     auto flip = (torch::rand({x.size(0), 1, 1, 1}, x.options()) < 0.5);
     x = torch::where(flip, x.flip({3}), x);
@@ -226,9 +244,11 @@ bool Trainer::unscale_gradients() {
 void Trainer::update_ema() {
   if (ema_.is_empty()) return;
   torch::NoGradGuard no_grad;
-  auto src = model_->parameters();
-  auto dst = ema_->parameters();
-  for (size_t i = 0; i < src.size(); ++i) dst[i].mul_(train_.ema_rate).add_(src[i], 1.0 - train_.ema_rate);
+  const auto src = model_->parameters();
+  const auto dst = ema_->parameters();
+  // Multi-tensor kernels: on a GPU a handful of launches instead of two per parameter.
+  at::_foreach_mul_(dst, train_.ema_rate);
+  at::_foreach_add_(dst, src, 1.0 - train_.ema_rate);
 }
 
 double Trainer::heldout_loss(int64_t batches) {

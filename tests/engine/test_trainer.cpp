@@ -18,6 +18,7 @@
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/errors.hpp"
+#include "ncsn/foreach_adam.hpp"
 #include "ncsn/trainer.hpp"
 #include "test_support.hpp"
 
@@ -334,6 +335,49 @@ class TestTrainer : public QObject {
     resumed.update(false);
     resumed.update(false);
     QCOMPARE(resumed.scale(), 2048.0);  // it continued the count of clean steps, 1 + 2
+  }
+
+  // The multi-tensor Adam takes LibTorch's Adam steps to the bit (weight decay on and off; one
+  // parameter without a gradient), and each reads the state the other saved.
+  void foreachAdamTakesLibTorchAdamSteps() {
+    for (double decay : {0.0, 0.01}) {
+      torch::manual_seed(8);
+      torch::nn::Sequential net(torch::nn::Conv2d(torch::nn::Conv2dOptions(2, 3, 3)), torch::nn::Flatten(),
+                                torch::nn::Linear(12, 1), torch::nn::Linear(1, 1));
+      torch::nn::Sequential twin(torch::nn::Conv2d(torch::nn::Conv2dOptions(2, 3, 3)), torch::nn::Flatten(),
+                                 torch::nn::Linear(12, 1), torch::nn::Linear(1, 1));
+      for (size_t i = 0; i < net->parameters().size(); ++i)
+        twin->parameters()[i].data().copy_(net->parameters()[i].data());
+      const auto options = torch::optim::AdamOptions(0.01).weight_decay(decay);
+      torch::optim::Adam plain(net->parameters(), options);
+      ncsn::ForeachAdam foreach_adam(twin->parameters(), options);
+      const auto x = torch::randn({5, 2, 4, 4});
+      for (int step = 0; step < 4; ++step) {
+        for (auto* pair : {&net, &twin}) {
+          for (auto& p : (*pair)->parameters()) p.mutable_grad() = torch::Tensor();
+          // The last layer never gets a gradient: both must skip it alike.
+          (*pair)[2]->as<torch::nn::Linear>()->forward((*pair)[1]->as<torch::nn::Flatten>()->forward(
+              (*pair)[0]->as<torch::nn::Conv2d>()->forward(x))).square().sum().backward();
+        }
+        plain.step();
+        foreach_adam.step();
+      }
+      QVERIFY(ncsn::test::same_weights(*net, *twin));
+      // Saved by one, loaded by the other: the next steps agree too.
+      std::stringstream saved;
+      torch::serialize::OutputArchive out;
+      foreach_adam.save(out);
+      out.save_to(saved);
+      torch::serialize::InputArchive in;
+      in.load_from(saved);
+      torch::optim::Adam reloaded(twin->parameters(), options);
+      reloaded.load(in);
+      for (auto& p : twin->parameters()) p.mutable_grad() = torch::ones_like(p);
+      for (auto& p : net->parameters()) p.mutable_grad() = torch::ones_like(p);
+      reloaded.step();
+      plain.step();
+      QVERIFY2(ncsn::test::same_weights(*net, *twin), qPrintable(QString("weight decay %1").arg(decay)));
+    }
   }
 
   void divergenceWithStopPolicyStopsWithAClearMessage() {

@@ -17,7 +17,7 @@ struct ImageDataset {
   int64_t channels() const { return images.size(1); }
   int64_t height() const { return images.size(2); }
   int64_t width() const { return images.size(3); }
-  // Float batch with pixels in [0, 1], shape [n, C, H, W].
+  // Float batch with pixels in [0, 1], shape [n, C, H, W], on the images' device.
   torch::Tensor batch(const torch::Tensor& indices) const;
 };
 

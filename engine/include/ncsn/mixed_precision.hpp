@@ -15,6 +15,9 @@ MixedPrecision parse_mixed_precision(const std::string& name);
 // Float16 autocast exists for CUDA only (LibTorch's CPU autocast is bfloat16); throws ConfigError.
 void check_mixed_precision(MixedPrecision precision, const torch::Device& device);
 
+// Whether autocast is on for this device type in this thread (LibTorch 1.13 and 2.x).
+bool autocast_enabled(torch::DeviceType type);
+
 // Autocast on for the device's type, in this thread, for the guard's lifetime; nothing when Off.
 class AutocastGuard {
  public:

@@ -125,7 +125,8 @@ class Trainer {
   double last_heldout_ = std::numeric_limits<double>::quiet_NaN();
   int64_t last_heldout_step_ = -1;
   std::string last_checkpoint_;
-  // Data order: one permutation per epoch, derived from (seed, epoch) so resumes are exact.
+  // Data order: one permutation per epoch, derived from (seed, epoch) so resumes are exact; kept
+  // where the training images are (on the GPU when they fit).
   int64_t perm_epoch_ = -1;
   torch::Tensor permutation_;
 };
