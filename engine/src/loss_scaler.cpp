@@ -9,15 +9,14 @@ LossScaler::LossScaler(double initial_scale, int64_t growth_interval)
 
 bool LossScaler::unscale(const std::vector<torch::Tensor>& params) const {
   torch::NoGradGuard no_grad;
-  torch::Tensor finite;
-  for (const auto& p : params) {
-    auto g = p.grad();
-    if (!g.defined()) continue;
-    g.mul_(1.0 / scale_);
-    auto ok = g.isfinite().all();
-    finite = finite.defined() ? finite.logical_and(ok) : ok;
-  }
-  return finite.defined() && !finite.item<bool>();
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty()) return false;
+  // Multi-tensor kernels, as for Adam: a gradient's norm is Inf or NaN exactly when one of its
+  // entries is (or when it is beyond float's range, which is no usable step either).
+  at::_foreach_mul_(grads, 1.0 / scale_);
+  return !torch::stack(at::_foreach_norm(grads)).isfinite().all().item<bool>();
 }
 
 void LossScaler::update(bool overflowed) {
