@@ -130,11 +130,7 @@ double conv_gflop_per_image(ncsn::NcsnScoreNet& net, const ModelConfig& m, const
 ncsn::AnnealedLangevinSampler make_sampler(ncsn::NcsnScoreNet net, const ModelConfig& m, const torch::Device& d,
                                            const Options& o) {
   if (o.channels_last == "on" || (o.channels_last == "auto" && d.is_cpu())) ncsn::use_channels_last_weights(*net);
-  auto score = [net, amp = o.sample_amp, d](const torch::Tensor& x, const torch::Tensor& l) mutable {
-    ncsn::AutocastGuard autocast(amp, d);
-    return net->forward(x, l).to(torch::kFloat);  // the Langevin update stays float32
-  };
-  return {score, ncsn::geometric_sigmas(m.sigma_begin, m.sigma_end, m.num_classes).to(d)};
+  return {ncsn::score_function(net, o.sample_amp, d), ncsn::geometric_sigmas(m.sigma_begin, m.sigma_end, m.num_classes).to(d)};
 }
 
 // --steps N runs N Langevin steps: T = N / L per level, or the first N levels at T = 1 when N < L

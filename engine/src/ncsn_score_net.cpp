@@ -1,6 +1,7 @@
 #include "ncsn/ncsn_score_net.hpp"
 
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "ncsn/errors.hpp"
@@ -91,6 +92,21 @@ int64_t count_parameters(const torch::nn::Module& module) {
   int64_t n = 0;
   for (const auto& p : module.parameters()) n += p.numel();
   return n;
+}
+
+void copy_parameters(const torch::nn::Module& from, torch::nn::Module& to) {
+  torch::NoGradGuard no_grad;
+  const auto src = from.parameters();
+  auto dst = to.parameters();
+  if (src.size() != dst.size()) throw std::invalid_argument("copy_parameters: the modules differ in their parameters");
+  for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+}
+
+ScoreFunction score_function(NcsnScoreNet net, MixedPrecision precision, torch::Device device) {
+  return [net, precision, device](const torch::Tensor& x, const torch::Tensor& labels) mutable {
+    AutocastGuard autocast(precision, device);
+    return net->forward(x, labels).to(torch::kFloat);
+  };
 }
 
 }  // namespace ncsn

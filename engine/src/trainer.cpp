@@ -131,10 +131,7 @@ Trainer::Trainer(const ModelConfig& model, const TrainConfig& train, ImageDatase
   if (train_.ema_rate > 0) {
     ema_ = NcsnScoreNet(model_config_);
     ema_->to(device_);
-    torch::NoGradGuard no_grad;
-    auto src = model_->parameters();
-    auto dst = ema_->parameters();
-    for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+    copy_parameters(*model_, *ema_);
   }
   optimizer_ = std::make_unique<ForeachAdam>(
       model_->parameters(),
@@ -199,10 +196,7 @@ double Trainer::train_step(TrainProgress& progress) {
   auto x = next_batch();
   auto labels = torch::randint(model_config_.num_classes, {x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(device_));
   auto z = torch::randn_like(x);  // drawn for the whole batch, so the parts add up to its step
-  auto score = [this](const torch::Tensor& in, const torch::Tensor& lab) {
-    AutocastGuard autocast(train_.mixed_precision, device_);
-    return model_->forward(in, lab).to(torch::kFloat);  // the loss itself in float32
-  };
+  const auto score = score_function(model_, train_.mixed_precision, device_);
   optimizer_->zero_grad();
   std::vector<torch::Tensor> parts;
   const int64_t part = x.size(0) / train_.accumulate;
@@ -259,8 +253,7 @@ double Trainer::heldout_loss(int64_t batches) {
     torch::manual_seed(mix_seed(train_.seed, static_cast<uint64_t>(step_ * batches + k), kHeldoutStream));
     auto picks = torch::randint(test_set_.size(), {std::min(train_.batch_size, test_set_.size())}, torch::kLong);
     auto x = uniform_dequantize(test_set_.batch(picks).to(device_));
-    auto score = [this](const torch::Tensor& in, const torch::Tensor& lab) { return model_->forward(in, lab); };
-    total += dsm_loss(score, x, sigmas_, train_.anneal_power).item<double>();
+    total += dsm_loss(score_function(model_), x, sigmas_, train_.anneal_power).item<double>();
   }
   return total / static_cast<double>(batches);
 }

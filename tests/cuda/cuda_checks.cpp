@@ -46,18 +46,11 @@ ncsn::ModelConfig small_model() {
 std::pair<ncsn::NcsnScoreNet, ncsn::NcsnScoreNet> twin_models(const torch::Device& gpu) {
   torch::manual_seed(0);
   ncsn::NcsnScoreNet cpu(small_model()), cuda(small_model());
-  torch::NoGradGuard no_grad;
-  const auto from = cpu->parameters();
-  const auto to = cuda->parameters();
-  for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
+  ncsn::copy_parameters(*cpu, *cuda);
   cpu->eval();
   cuda->eval();
   cuda->to(gpu);
   return {cpu, cuda};
-}
-
-ncsn::ScoreFunction score_of(ncsn::NcsnScoreNet net) {
-  return [net](const torch::Tensor& x, const torch::Tensor& labels) mutable { return net->forward(x, labels); };
 }
 
 void scores_and_loss_match_the_cpu(const torch::Device& gpu) {
@@ -70,13 +63,13 @@ void scores_and_loss_match_the_cpu(const torch::Device& gpu) {
   torch::NoGradGuard no_grad;
   expect_close("scores, CUDA vs CPU", cuda->forward(x.to(gpu), labels.to(gpu)), cpu->forward(x, labels), 1e-4);
   expect_close("DSM loss per example, CUDA vs CPU",
-               ncsn::dsm_loss_per_example(score_of(cuda), x.to(gpu), labels.to(gpu), z.to(gpu), sigmas.to(gpu), 2.0),
-               ncsn::dsm_loss_per_example(score_of(cpu), x, labels, z, sigmas, 2.0), 1e-4);
+               ncsn::dsm_loss_per_example(ncsn::score_function(cuda), x.to(gpu), labels.to(gpu), z.to(gpu), sigmas.to(gpu), 2.0),
+               ncsn::dsm_loss_per_example(ncsn::score_function(cpu), x, labels, z, sigmas, 2.0), 1e-4);
 }
 
 void graphs_match_step_by_step(const torch::Device& gpu) {
   auto cuda = twin_models(gpu).second;
-  const ncsn::AnnealedLangevinSampler sampler(score_of(cuda), ncsn::geometric_sigmas(1.0, 0.01, 10).to(gpu));
+  const ncsn::AnnealedLangevinSampler sampler(ncsn::score_function(cuda), ncsn::geometric_sigmas(1.0, 0.01, 10).to(gpu));
   ncsn::LangevinSettings s;
   s.steps_per_level = 5;
   s.seed = 3;
@@ -104,12 +97,9 @@ void mixed_precision_tracks_float32(const torch::Device& gpu) {
   const auto z = torch::randn_like(x);
   const auto sigmas = ncsn::geometric_sigmas(1.0, 0.01, 10).to(gpu);
   torch::NoGradGuard no_grad;
-  const auto fp32 = ncsn::dsm_loss_per_example(score_of(cuda), x, labels, z, sigmas, 2.0);
+  const auto fp32 = ncsn::dsm_loss_per_example(ncsn::score_function(cuda), x, labels, z, sigmas, 2.0);
   for (auto p : {ncsn::MixedPrecision::BFloat16, ncsn::MixedPrecision::Float16}) {
-    auto autocast_score = [&](const torch::Tensor& in, const torch::Tensor& lab) {
-      ncsn::AutocastGuard autocast(p, gpu);
-      return cuda->forward(in, lab).to(torch::kFloat);
-    };
+    const auto autocast_score = ncsn::score_function(cuda, p, gpu);
     // bf16 rounds to 8 bits, fp16 to 11 (bf16 on the CPU: 4e-4 of the largest loss).
     expect_close("DSM loss per example, " + ncsn::to_string(p) + " autocast vs float32",
                  ncsn::dsm_loss_per_example(autocast_score, x, labels, z, sigmas, 2.0), fp32, 1e-2);

@@ -138,6 +138,23 @@ class TestScoreNet : public QObject {
     QVERIFY(torch::allclose(inferred, trained, 1e-4, 1e-4));
   }
 
+  // The score function that samplers and losses call: the network's own output in float32, and
+  // under bf16 autocast a float32 score that differs from it by rounding only.
+  void scoreFunctionRunsTheNetworkInTheAskedPrecision() {
+    torch::manual_seed(4);
+    ncsn::NcsnScoreNet net(config(1, 28, 8));
+    const auto x = torch::rand({2, 1, 28, 28});
+    torch::NoGradGuard no_grad;
+    const auto direct = net->forward(x, labels(2, 3));
+    QVERIFY(torch::equal(ncsn::score_function(net)(x, labels(2, 3)), direct));
+
+    const auto bf16 = ncsn::score_function(net, ncsn::MixedPrecision::BFloat16, torch::kCPU)(x, labels(2, 3));
+    QCOMPARE(bf16.scalar_type(), torch::kFloat);
+    QVERIFY(!torch::equal(bf16, direct));  // autocast was in force
+    QVERIFY(ncsn::test::max_abs_diff(bf16, direct) < 0.05 * direct.abs().max().item<double>());
+    QVERIFY(!ncsn::autocast_enabled(torch::kCPU));  // and only inside the call
+  }
+
   void rejectsBadInputsWithAClearMessage() {
     ncsn::NcsnScoreNet net(config(1, 12, 4, 3));
     auto message_of = [&](const torch::Tensor& x, const torch::Tensor& y) -> QString {

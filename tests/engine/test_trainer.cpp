@@ -360,8 +360,7 @@ class TestTrainer : public QObject {
                                 torch::nn::Linear(12, 1), torch::nn::Linear(1, 1));
       torch::nn::Sequential twin(torch::nn::Conv2d(torch::nn::Conv2dOptions(2, 3, 3)), torch::nn::Flatten(),
                                  torch::nn::Linear(12, 1), torch::nn::Linear(1, 1));
-      for (size_t i = 0; i < net->parameters().size(); ++i)
-        twin->parameters()[i].data().copy_(net->parameters()[i].data());
+      ncsn::copy_parameters(*net, *twin);
       const auto options = torch::optim::AdamOptions(0.01).weight_decay(decay);
       torch::optim::Adam plain(net->parameters(), options);
       ncsn::ForeachAdam foreach_adam(twin->parameters(), options);

@@ -319,9 +319,7 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
     events.on_checkpoint = [&](int64_t step, const std::string& path, double heldout) {
       emit checkpointWritten(step, QString::fromStdString(path), heldout);
       // A short, cheap anneal shows what the model can do at this checkpoint.
-      auto net = trainer.model();
-      AnnealedLangevinSampler preview([net](const torch::Tensor& x, const torch::Tensor& l) mutable { return net->forward(x, l); },
-                                      trainer.sigmas());
+      AnnealedLangevinSampler preview(score_function(trainer.model()), trainer.sigmas());
       LangevinSettings quick;
       quick.steps_per_level = 3;
       quick.seed = static_cast<uint64_t>(step);

@@ -7,7 +7,9 @@
 #include "ncsn/cond_refine_block.hpp"
 #include "ncsn/cond_residual_block.hpp"
 #include "ncsn/conv2d.hpp"
+#include "ncsn/mixed_precision.hpp"
 #include "ncsn/model_config.hpp"
+#include "ncsn/score_function.hpp"
 
 namespace ncsn {
 
@@ -25,6 +27,14 @@ struct NcsnScoreNetImpl : torch::nn::Module {
 TORCH_MODULE(NcsnScoreNet);
 
 int64_t count_parameters(const torch::nn::Module& module);
+// Copies the values of `from`'s parameters into `to`'s (same architecture; any devices).
+void copy_parameters(const torch::nn::Module& from, torch::nn::Module& to);
+
+// The network as the samplers' and losses' score function. Under mixed precision its forward pass
+// runs in autocast for `device` and the score comes back float32, so Langevin updates and losses
+// stay float32.
+ScoreFunction score_function(NcsnScoreNet net, MixedPrecision precision = MixedPrecision::Off,
+                             torch::Device device = torch::kCPU);
 
 // For CPU sampling only: convolution weights in channels-last order make oneDNN run the whole
 // network in NHWC, 15-30% faster per Langevin step (docs/benchmarks.md). Training and

@@ -70,14 +70,12 @@ nlohmann::json CheckpointEvaluator::evaluate(const std::string& checkpoint, cons
     drawn += result.samples.size(0);
   }
   auto j = measure(torch::cat(parts));
-  auto net = session.loaded.model;
-  const ScoreFunction score = [net](const torch::Tensor& x, const torch::Tensor& l) mutable { return net->forward(x, l); };
   j.update({{"checkpoint", checkpoint},
             {"step", session.loaded.meta.step},
             {"steps_per_level", s.langevin.steps_per_level},
             {"step_lr", s.langevin.step_lr},
             {"seed", s.langevin.seed},
-            {"heldout_dsm_loss", heldout_dsm_loss(score, test_, session.sampler.sigmas(), s.heldout_images)},
+            {"heldout_dsm_loss", heldout_dsm_loss(score_function(session.loaded.model), test_, session.sampler.sigmas(), s.heldout_images)},
             {"heldout_images", std::min(s.heldout_images, test_.size())}});
   return j;
 }

@@ -10,8 +10,7 @@ AnnealedLangevinSampler make_sampler(LoadedModel& loaded, torch::Device device) 
   const auto& c = loaded.meta.model;
   auto model = loaded.model;
   if (device.is_cpu()) use_channels_last_weights(*model);
-  auto score = [model](const torch::Tensor& x, const torch::Tensor& labels) mutable { return model->forward(x, labels); };
-  return AnnealedLangevinSampler(score, geometric_sigmas(c.sigma_begin, c.sigma_end, c.num_classes).to(device));
+  return AnnealedLangevinSampler(score_function(model), geometric_sigmas(c.sigma_begin, c.sigma_end, c.num_classes).to(device));
 }
 
 }  // namespace
