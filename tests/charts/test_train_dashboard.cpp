@@ -152,6 +152,13 @@ class TestTrainDashboard : public QObject {
     QCOMPARE(dashboard.findChild<QLabel*>("iterationsPerSecond")->text(), QString("12.5 it/s"));
     QCOMPARE(dashboard.findChild<QLabel*>("elapsed")->text(), QString("1:02:03"));
     QCOMPARE(dashboard.findChild<QLabel*>("remaining")->text(), QString("59 s"));
+    auto* skipped = dashboard.findChild<QLabel*>("skippedSteps");
+    QVERIFY(skipped->isHidden());  // no fp16 overflow, no row
+
+    dashboard.setThroughput(12.5, 3724.0, 58.4, 1234);
+    dashboard.flushPending();
+    QVERIFY(!skipped->isHidden());
+    QCOMPARE(skipped->text(), QLocale().toString(qint64(1234)));
   }
 
   void doubleClickingACheckpointRequestsIt() {

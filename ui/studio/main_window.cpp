@@ -330,7 +330,7 @@ void MainWindow::connectWorker() {
     if (std::isfinite(p.heldout)) dashboard_->addHeldoutLoss(p.step, p.heldout);
     if (p.levelLosses.size() == trainSigmas_.size()) dashboard_->addLevelLosses(p.step, p.levelLosses, trainSigmas_);
     dashboard_->addLearningRate(p.step, p.lr);
-    dashboard_->setThroughput(p.itPerSec, p.elapsedS, p.remainingS);
+    dashboard_->setThroughput(p.itPerSec, p.elapsedS, p.remainingS, p.skippedSteps);
     showProgress(p.step, p.total, p.remainingS);
   });
   connect(w, &EngineWorker::checkpointWritten, dashboard_, &TrainDashboard::checkpointWritten);

@@ -159,16 +159,20 @@ QWidget* TrainDashboard::buildSidePanel() {
   layout->setContentsMargins(0, 0, 0, 0);
 
   auto* throughput = new QGroupBox(tr("Progress"), panel);
-  auto* form = new QFormLayout(throughput);
+  progressForm_ = new QFormLayout(throughput);
   iterationsPerSecond_ = new QLabel(throughput);
   elapsed_ = new QLabel(throughput);
   remaining_ = new QLabel(throughput);
+  skippedSteps_ = new QLabel(throughput);
   iterationsPerSecond_->setObjectName("iterationsPerSecond");
   elapsed_->setObjectName("elapsed");
   remaining_->setObjectName("remaining");
-  form->addRow(tr("Speed"), iterationsPerSecond_);
-  form->addRow(tr("Elapsed"), elapsed_);
-  form->addRow(tr("Remaining"), remaining_);
+  skippedSteps_->setObjectName("skippedSteps");
+  skippedSteps_->setToolTip(tr("Float16 steps whose gradients overflowed: each was skipped and the loss scale halved"));
+  progressForm_->addRow(tr("Speed"), iterationsPerSecond_);
+  progressForm_->addRow(tr("Elapsed"), elapsed_);
+  progressForm_->addRow(tr("Remaining"), remaining_);
+  progressForm_->addRow(tr("Skipped steps"), skippedSteps_);
   layout->addWidget(throughput);
 
   auto* samples = new QGroupBox(tr("Latest samples"), panel);
@@ -229,8 +233,9 @@ void TrainDashboard::addLearningRate(qint64 step, double lr) {
   scheduleFlush();
 }
 
-void TrainDashboard::setThroughput(double iterationsPerSecond, double elapsedSeconds, double remainingSeconds) {
-  pending_.throughput = {iterationsPerSecond, elapsedSeconds, remainingSeconds};
+void TrainDashboard::setThroughput(double iterationsPerSecond, double elapsedSeconds, double remainingSeconds,
+                                   qint64 skippedSteps) {
+  pending_.throughput = {iterationsPerSecond, elapsedSeconds, remainingSeconds, skippedSteps};
   pending_.throughputChanged = true;
   scheduleFlush();
 }
@@ -280,6 +285,8 @@ void TrainDashboard::showThroughput(const Throughput& t) {
                                                          : QStringLiteral("—"));
   elapsed_->setText(durationText(t.elapsedSeconds));
   remaining_->setText(t.iterationsPerSecond > 0 ? durationText(t.remainingSeconds) : QStringLiteral("—"));
+  skippedSteps_->setText(QLocale().toString(t.skippedSteps));
+  progressForm_->setRowVisible(skippedSteps_, t.skippedSteps > 0);
 }
 
 void TrainDashboard::setSmoothingWeight(double weight) {

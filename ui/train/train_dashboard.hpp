@@ -15,6 +15,7 @@ class CheckpointList;
 class InteractivePlot;
 class QAction;
 class QCPGraph;
+class QFormLayout;
 class QLabel;
 class QSlider;
 class ScaledImageView;
@@ -44,7 +45,8 @@ class TrainDashboard : public QWidget {
   // weighted by lambda(sigma) = sigma^2 so the levels are comparable, and the levels' sigmas.
   void addLevelLosses(qint64 step, const QVector<double>& levelLosses, const QVector<double>& sigmas);
   void addLearningRate(qint64 step, double lr);
-  void setThroughput(double iterationsPerSecond, double elapsedSeconds, double remainingSeconds);
+  // skippedSteps: fp16 steps skipped for overflowing gradients; the row shows only when there are any.
+  void setThroughput(double iterationsPerSecond, double elapsedSeconds, double remainingSeconds, qint64 skippedSteps = 0);
   void checkpointWritten(qint64 step, const QString& path, double heldoutLoss);
   void addPreview(qint64 step, const QImage& grid);
   void setSmoothingWeight(double weight);
@@ -55,6 +57,7 @@ class TrainDashboard : public QWidget {
  private:
   struct Throughput {
     double iterationsPerSecond = 0, elapsedSeconds = 0, remainingSeconds = 0;
+    qint64 skippedSteps = 0;
   };
   struct PendingPoints {
     QVector<double> lossSteps, losses, smoothed, heldoutSteps, heldout, lrSteps, lr;
@@ -92,6 +95,8 @@ class TrainDashboard : public QWidget {
   QLabel* iterationsPerSecond_;
   QLabel* elapsed_;
   QLabel* remaining_;
+  QLabel* skippedSteps_;
+  QFormLayout* progressForm_;
   ScaledImageView* latestPreview_;
   QLabel* latestPreviewCaption_;
   CheckpointList* checkpointList_;

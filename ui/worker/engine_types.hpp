@@ -56,6 +56,7 @@ struct TrainPoint {
   double loss = 0, lr = 0;
   double heldout = std::numeric_limits<double>::quiet_NaN();
   double itPerSec = 0, elapsedS = 0, remainingS = 0;
+  qint64 skippedSteps = 0;  // fp16 overflows, since this run started
   QVector<double> levelLosses;
 };
 

@@ -313,6 +313,7 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
       point.itPerSec = p.iters_per_s;
       point.elapsedS = p.elapsed_s;
       point.remainingS = p.iters_per_s > 0 ? (p.total - p.step) / p.iters_per_s : 0;
+      point.skippedSteps = p.skipped_steps;
       point.levelLosses = QVector<double>(p.level_loss.begin(), p.level_loss.end());
       emit trainPoint(point);
     };
