@@ -4,29 +4,21 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
+
+#include <optional>
 
 #include <torch/version.h>
 
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/trainer.hpp"
 #include "ncsn/imageio/png_io.hpp"
+#include "cli_run.hpp"
 #include "test_support.hpp"
 
 namespace {
 
-struct Run {
-  int code = -1;
-  QString out, err;
-};
-
-Run ncsn_cli(const QStringList& args) {
-  QProcess p;
-  p.start(QStringLiteral(NCSN_CLI_PATH), args);
-  if (!p.waitForFinished(300000)) p.kill();
-  return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-}
+using ncsn::test::ncsn_cli;
 
 QJsonObject last_json_line(const QString& out) {
   const auto lines = out.trimmed().split('\n');
@@ -38,21 +30,14 @@ QJsonObject last_json_line(const QString& out) {
 class TestCli : public QObject {
   Q_OBJECT
   QTemporaryDir dir_;
-  QString run_dir_, data_dir_;
+  std::optional<ncsn::test::TinyTrainingRun> tiny_;
 
-  QStringList tiny_train(int iters) const {
-    return {"train", "--dataset", "mnist", "--data", data_dir_, "--out", run_dir_, "--ngf", "4", "--batch", "8",
-            "--iters", QString::number(iters), "--checkpoint-every", "3", "--eval-every", "3", "--json", "--threads", "1"};
-  }
-  QString checkpoint(int step) const { return run_dir_ + "/checkpoint_" + QString::number(step) + ".ncsn"; }
+  QStringList tiny_train(int iters) const { return tiny_->train_args(iters, 3, 3); }
 
  private slots:
   void initTestCase() {
     QVERIFY(dir_.isValid());
-    data_dir_ = dir_.filePath("idx");
-    run_dir_ = dir_.filePath("run");
-    QVERIFY(QDir().mkpath(data_dir_));
-    ncsn::test::write_idx_folder(ncsn::test::str(data_dir_), 32, 8);
+    tiny_.emplace(dir_.path());
   }
 
   // The configs the package installs (resources/configs) parse and describe valid runs.
@@ -67,7 +52,7 @@ class TestCli : public QObject {
       j["training"].get<ncsn::TrainConfig>().validate();
     }
     // One of them drives a real (tiny) run: flags override the file.
-    auto r = ncsn_cli({"train", "--config", dir.filePath("fashion-mnist-small.json"), "--dataset", "mnist", "--data", data_dir_,
+    auto r = ncsn_cli({"train", "--config", dir.filePath("fashion-mnist-small.json"), "--dataset", "mnist", "--data", tiny_->data_dir,
                        "--ngf", "4", "--batch", "4", "--accumulate", "2", "--amp", "bf16", "--iters", "1", "--eval-every", "0",
                        "--out", dir_.filePath("cfg-run"), "--threads", "1", "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
@@ -97,23 +82,23 @@ class TestCli : public QObject {
   void trainWritesCheckpointsAndResumes() {
     auto first = ncsn_cli(tiny_train(6));
     QVERIFY2(first.code == 0, qPrintable(first.err + first.out));
-    QVERIFY(QFile::exists(checkpoint(3)));
-    QVERIFY(QFile::exists(checkpoint(6)));
-    QVERIFY(QFile::exists(run_dir_ + "/config.json"));
+    QVERIFY(QFile::exists(tiny_->checkpoint(3)));
+    QVERIFY(QFile::exists(tiny_->checkpoint(6)));
+    QVERIFY(QFile::exists(tiny_->run_dir + "/config.json"));
     QCOMPARE(last_json_line(first.out)["step"].toInt(), 6);
 
     // The same command with more iterations continues from step 6 with the saved config.
-    auto second = ncsn_cli({"train", "--out", run_dir_, "--iters", "9", "--json", "--threads", "1"});
+    auto second = ncsn_cli({"train", "--out", tiny_->run_dir, "--iters", "9", "--json", "--threads", "1"});
     QVERIFY2(second.code == 0, qPrintable(second.err + second.out));
     QVERIFY(second.out.contains("resumed from"));
     QVERIFY(!second.out.contains("\"step\":1,"));
     QCOMPARE(last_json_line(second.out)["step"].toInt(), 9);
-    QCOMPARE(ncsn::read_checkpoint_meta(ncsn::test::str(checkpoint(9))).model.ngf, int64_t{4});
+    QCOMPARE(ncsn::read_checkpoint_meta(ncsn::test::str(tiny_->checkpoint(9))).model.ngf, int64_t{4});
   }
 
   void sampleWritesAGridWithItsSettings() {
     const QString out = dir_.filePath("grid.png"), strip = dir_.filePath("strip.png");
-    auto r = ncsn_cli({"sample", "-c", checkpoint(9), "-n", "6", "--columns", "3", "-T", "2", "--seed", "42", "--out", out,
+    auto r = ncsn_cli({"sample", "-c", tiny_->checkpoint(9), "-n", "6", "--columns", "3", "-T", "2", "--seed", "42", "--out", out,
                        "--filmstrip", strip, "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const auto text = ncsn::read_png_text(ncsn::test::str(out));
@@ -128,14 +113,14 @@ class TestCli : public QObject {
 
   void evalReportsQualityAndScoresARunFolder() {
     const QString classifier = dir_.filePath("stripes-classifier.pt");
-    auto r = ncsn_cli({"eval", "--train-classifier", "--dataset", "mnist", "--data", data_dir_, "--classifier-iters", "30",
+    auto r = ncsn_cli({"eval", "--train-classifier", "--dataset", "mnist", "--data", tiny_->data_dir, "--classifier-iters", "30",
                        "--out", classifier, "--json", "--threads", "1"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(last_json_line(r.out)["test_accuracy"].toDouble() >= 0.5);
 
-    const QStringList common = {"--dataset", "mnist", "--data", data_dir_, "--classifier", classifier, "-n", "4",
+    const QStringList common = {"--dataset", "mnist", "--data", tiny_->data_dir, "--classifier", classifier, "-n", "4",
                                 "-T", "1", "--heldout-images", "8", "--threads", "1"};
-    r = ncsn_cli(QStringList{"eval", "-c", checkpoint(9), "--json"} + common);
+    r = ncsn_cli(QStringList{"eval", "-c", tiny_->checkpoint(9), "--json"} + common);
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const auto j = last_json_line(r.out);
     for (const char* key : {"fd_cls", "class_counts", "classes_covered", "class_total_variation", "nn_distance_mean",
@@ -155,9 +140,9 @@ class TestCli : public QObject {
     QVERIFY2(data["fd_cls"].toDouble() < j["fd_cls"].toDouble(), qPrintable(r.out));
 
     // Checkpoint selection: every checkpoint of the run scored, the lowest FD-cls marked best.
-    r = ncsn_cli(QStringList{"eval", "--run-folder", run_dir_} + common);
+    r = ncsn_cli(QStringList{"eval", "--run-folder", tiny_->run_dir} + common);
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    const auto scores = QJsonDocument::fromJson(QByteArray::fromStdString(ncsn::test::read_bytes(ncsn::test::str(run_dir_ + "/scores.json")))).object();
+    const auto scores = QJsonDocument::fromJson(QByteArray::fromStdString(ncsn::test::read_bytes(ncsn::test::str(tiny_->run_dir + "/scores.json")))).object();
     const auto list = scores["checkpoints"].toArray();
     QCOMPARE(list.size(), 3);  // steps 3, 6, 9
     QCOMPARE(list.first().toObject()["step"].toInt(), 3);
@@ -169,21 +154,21 @@ class TestCli : public QObject {
     QVERIFY(r.out.contains("best: " + best_path + ";"));
 
     // MNIST has no shipped classifier: the message says how to make one.
-    r = ncsn_cli({"eval", "-c", checkpoint(9), "--dataset", "mnist", "--data", data_dir_, "-n", "4", "-T", "1"});
+    r = ncsn_cli({"eval", "-c", tiny_->checkpoint(9), "--dataset", "mnist", "--data", tiny_->data_dir, "-n", "4", "-T", "1"});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("ncsn eval --train-classifier --dataset mnist"), qPrintable(r.err));
   }
 
   void exportWritesAModelToShip() {
     const QString full = dir_.filePath("export.ncsn"), half = dir_.filePath("export-fp16.ncsn");
-    auto r = ncsn_cli({"export", checkpoint(9), "--out", full, "--json"});
+    auto r = ncsn_cli({"export", tiny_->checkpoint(9), "--out", full, "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QCOMPARE(last_json_line(r.out)["dtype"].toString(), QStringLiteral("float32"));
-    r = ncsn_cli({"export", checkpoint(9), "--out", half, "--fp16", "--json"});
+    r = ncsn_cli({"export", tiny_->checkpoint(9), "--out", half, "--fp16", "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const auto j = last_json_line(r.out);
     QCOMPARE(j["dtype"].toString(), QStringLiteral("float16"));
-    QCOMPARE(j["weights"].toString(), QString(ncsn::read_checkpoint_meta(ncsn::test::str(checkpoint(9))).has_ema ? "ema" : "raw"));
+    QCOMPARE(j["weights"].toString(), QString(ncsn::read_checkpoint_meta(ncsn::test::str(tiny_->checkpoint(9))).has_ema ? "ema" : "raw"));
     QCOMPARE(j["bytes"].toInteger(), QFileInfo(half).size());
     QVERIFY(QFileInfo(half).size() < QFileInfo(full).size());
     const auto meta = ncsn::read_checkpoint_meta(ncsn::test::str(half));
@@ -196,7 +181,7 @@ class TestCli : public QObject {
     const QString resumed = dir_.filePath("resume-from-export");
     QVERIFY(QDir().mkpath(resumed));
     QVERIFY(QFile::copy(half, resumed + "/checkpoint_9.ncsn"));
-    r = ncsn_cli({"train", "--dataset", "mnist", "--data", data_dir_, "--out", resumed, "--ngf", "4", "--iters", "10",
+    r = ncsn_cli({"train", "--dataset", "mnist", "--data", tiny_->data_dir, "--out", resumed, "--ngf", "4", "--iters", "10",
                   "--threads", "1"});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("exported float16 model"), qPrintable(r.err));
@@ -210,7 +195,7 @@ class TestCli : public QObject {
     const QString img = dir_.filePath("img.png"), msk = dir_.filePath("mask.png"), out = dir_.filePath("inpainted.png");
     ncsn::write_png(ncsn::test::str(img), image);
     ncsn::write_png(ncsn::test::str(msk), mask);
-    auto r = ncsn_cli({"inpaint", "-c", checkpoint(9), "--image", img, "--mask", msk, "-k", "2", "-T", "2", "--out", out});
+    auto r = ncsn_cli({"inpaint", "-c", tiny_->checkpoint(9), "--image", img, "--mask", msk, "-k", "2", "-T", "2", "--out", out});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QImage row(out);
     QCOMPARE(row.width(), 4 * 14 + 2);  // masked | 2 candidates | original
@@ -241,13 +226,13 @@ class TestCli : public QObject {
         {"sample", "-c", dir_.filePath("missing.ncsn"), "--out", out},
         {"sample", "-c", garbage, "--out", out},
         {"sample", "-c", dir_.path(), "--out", out},
-        {"sample", "-c", checkpoint(9), "--device", "cuda", "--out", out},
-        {"inpaint", "-c", checkpoint(9), "--image", dir_.filePath("img.png"), "--mask", big_mask, "--out", out},
+        {"sample", "-c", tiny_->checkpoint(9), "--device", "cuda", "--out", out},
+        {"inpaint", "-c", tiny_->checkpoint(9), "--image", dir_.filePath("img.png"), "--mask", big_mask, "--out", out},
         {"train", "--dataset", "mnist", "--data", dir_.filePath("nowhere"), "--out", dir_.filePath("run2")},
-        {"train", "--dataset", "cifar10", "--data", data_dir_, "--out", dir_.filePath("run3")},
+        {"train", "--dataset", "cifar10", "--data", tiny_->data_dir, "--out", dir_.filePath("run3")},
         {"train", "--dataset", "nonsense"},
-        {"train", "--dataset", "mnist", "--data", data_dir_, "--batch", "6", "--accumulate", "4", "--out", dir_.filePath("run4")},
-        {"train", "--dataset", "mnist", "--data", data_dir_, "--amp", "fp16", "--device", "cpu", "--out", dir_.filePath("run5")},
+        {"train", "--dataset", "mnist", "--data", tiny_->data_dir, "--batch", "6", "--accumulate", "4", "--out", dir_.filePath("run4")},
+        {"train", "--dataset", "mnist", "--data", tiny_->data_dir, "--amp", "fp16", "--device", "cpu", "--out", dir_.filePath("run5")},
     };
     for (const auto& args : cases) {
       auto r = ncsn_cli(args);
@@ -269,7 +254,7 @@ class TestCli : public QObject {
     const QString colour12 = dir_.filePath("colour12.png"), mask = dir_.filePath("mask.png"), out = dir_.filePath("never.png");
     ncsn::write_png(ncsn::test::str(colour12), torch::randint(0, 256, {12, 12, 3}).to(torch::kUInt8));
 
-    auto r = ncsn_cli({"inpaint", "-c", checkpoint(9), "--image", colour12, "--mask", mask, "-T", "1", "--out", out});
+    auto r = ncsn_cli({"inpaint", "-c", tiny_->checkpoint(9), "--image", colour12, "--mask", mask, "-T", "1", "--out", out});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("colour12.png is in colour but the model works on greyscale images"), qPrintable(r.err));
 
@@ -292,7 +277,7 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains("grey16.png is a greyscale image but the model works on colour (RGB) images"), qPrintable(r.err));
 
     // The grey MNIST-layout data into the colour run folder.
-    r = ncsn_cli({"train", "--out", colour_run, "--dataset", "mnist", "--data", data_dir_, "--iters", "6", "-q"});
+    r = ncsn_cli({"train", "--out", colour_run, "--dataset", "mnist", "--data", tiny_->data_dir, "--iters", "6", "-q"});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("is for a 3x16x16, ngf 4") && r.err.contains("model, not 1x12x12") &&
                  r.err.contains("needs its own run folder"),

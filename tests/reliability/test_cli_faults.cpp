@@ -6,100 +6,63 @@
 
 #include <QDir>
 #include <QJsonDocument>
-#include <QProcess>
 #include <QTemporaryDir>
 
-#include <csignal>
-#include <sys/resource.h>
+#include <optional>
 
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/imageio/png_io.hpp"
+#include "cli_run.hpp"
 #include "test_support.hpp"
 
-namespace {
-
-struct Run {
-  int code = -1;
-  QString out, err;
-};
-
-// Runs ncsn; with `max_file_bytes` > 0 no file it writes may grow beyond that size; `faults` is
-// an NCSN_FAULTS setting (see ncsn/fault_injection.hpp).
-Run ncsn_cli(const QStringList& args, rlim_t max_file_bytes = 0, const QString& faults = {}) {
-  QProcess p;
-  if (!faults.isEmpty()) {
-    auto env = QProcessEnvironment::systemEnvironment();
-    env.insert("NCSN_FAULTS", faults);
-    p.setProcessEnvironment(env);
-  }
-  if (max_file_bytes > 0) {
-    p.setChildProcessModifier([max_file_bytes] {
-      // Between fork and exec: only async-signal-safe calls. An ignored signal stays ignored across exec.
-      ::signal(SIGXFSZ, SIG_IGN);
-      const rlimit limit{max_file_bytes, max_file_bytes};
-      ::setrlimit(RLIMIT_FSIZE, &limit);
-    });
-  }
-  p.start(QStringLiteral(NCSN_CLI_PATH), args);
-  if (!p.waitForFinished(300000)) p.kill();
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
-
-bool one_line_error(const Run& r) { return r.err.startsWith("ncsn: error: ") && r.err.trimmed().count('\n') == 0; }
-
-}  // namespace
+using ncsn::test::ncsn_cli;
+using ncsn::test::one_line_error;
 
 class TestCliFaults : public QObject {
   Q_OBJECT
   QTemporaryDir dir_;
-  QString data_dir_, run_dir_;
+  std::optional<ncsn::test::TinyTrainingRun> tiny_;
 
-  QString checkpoint(int step) const { return run_dir_ + "/checkpoint_" + QString::number(step) + ".ncsn"; }
   QStringList temp_files(const QString& dir) const { return QDir(dir).entryList({"*.tmp-*"}, QDir::Files); }
 
  private slots:
   void initTestCase() {
     QVERIFY(dir_.isValid());
-    data_dir_ = dir_.filePath("idx");
-    run_dir_ = dir_.filePath("run");
-    QVERIFY(QDir().mkpath(data_dir_));
-    ncsn::test::write_idx_folder(ncsn::test::str(data_dir_), 32, 8);
-    auto r = ncsn_cli({"train", "--dataset", "mnist", "--data", data_dir_, "--out", run_dir_, "--ngf", "4", "--batch", "8",
-                       "--iters", "2", "--checkpoint-every", "1", "--eval-every", "0", "--json", "--threads", "1"});
+    tiny_.emplace(dir_.path());
+    auto r = ncsn_cli(tiny_->train_args(2, 1, 0));
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    QVERIFY(QFile::exists(checkpoint(2)));
+    QVERIFY(QFile::exists(tiny_->checkpoint(2)));
   }
 
   void trainOntoAFullDiskStopsWithOneLineAndKeepsCheckpoints() {
-    const auto before1 = ncsn::test::read_bytes(ncsn::test::str(checkpoint(1)));
-    const auto before2 = ncsn::test::read_bytes(ncsn::test::str(checkpoint(2)));
+    const auto before1 = ncsn::test::read_bytes(ncsn::test::str(tiny_->checkpoint(1)));
+    const auto before2 = ncsn::test::read_bytes(ncsn::test::str(tiny_->checkpoint(2)));
     QVERIFY(before2.size() > 16384);
     // Room for the small config.json, not for a checkpoint.
-    auto r = ncsn_cli({"train", "--out", run_dir_, "--iters", "4", "--json", "--threads", "1"}, 16384);
+    auto r = ncsn_cli({"train", "--out", tiny_->run_dir, "--iters", "4", "--json", "--threads", "1"}, 16384);
     QVERIFY2(r.code == 1, qPrintable(QString::number(r.code) + r.err));
     QVERIFY2(one_line_error(r), qPrintable(r.err));
-    QVERIFY2(r.err.contains("could not write " + checkpoint(3)), qPrintable(r.err));
+    QVERIFY2(r.err.contains("could not write " + tiny_->checkpoint(3)), qPrintable(r.err));
     QVERIFY2(r.err.contains("File too large") && r.err.contains("the previous file is intact"), qPrintable(r.err));
-    QVERIFY(!QFile::exists(checkpoint(3)));
-    QCOMPARE(temp_files(run_dir_), QStringList());
-    QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(checkpoint(1))), before1);
-    QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(checkpoint(2))), before2);
+    QVERIFY(!QFile::exists(tiny_->checkpoint(3)));
+    QCOMPARE(temp_files(tiny_->run_dir), QStringList());
+    QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(tiny_->checkpoint(1))), before1);
+    QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(tiny_->checkpoint(2))), before2);
     // The run config (rewritten with the new --iters before training) is whole.
-    QVERIFY(!QJsonDocument::fromJson(QByteArray::fromStdString(ncsn::test::read_bytes(ncsn::test::str(run_dir_ + "/config.json")))).isNull());
-    QCOMPARE(ncsn::list_checkpoints(ncsn::test::str(run_dir_)).front(), ncsn::test::str(checkpoint(2)));
+    QVERIFY(!QJsonDocument::fromJson(QByteArray::fromStdString(ncsn::test::read_bytes(ncsn::test::str(tiny_->run_dir + "/config.json")))).isNull());
+    QCOMPARE(ncsn::list_checkpoints(ncsn::test::str(tiny_->run_dir)).front(), ncsn::test::str(tiny_->checkpoint(2)));
 
     // Room again: the same command resumes from the intact step 2.
-    auto again = ncsn_cli({"train", "--out", run_dir_, "--iters", "3", "--json", "--threads", "1"});
+    auto again = ncsn_cli({"train", "--out", tiny_->run_dir, "--iters", "3", "--json", "--threads", "1"});
     QVERIFY2(again.code == 0, qPrintable(again.err));
-    QVERIFY(again.out.contains("resumed from " + checkpoint(2)));
-    QCOMPARE(ncsn::read_checkpoint_meta(ncsn::test::str(checkpoint(3))).step, int64_t{3});
+    QVERIFY(again.out.contains("resumed from " + tiny_->checkpoint(2)));
+    QCOMPARE(ncsn::read_checkpoint_meta(ncsn::test::str(tiny_->checkpoint(3))).step, int64_t{3});
   }
 
   void trainIntoAnUnwritableRunFolderFails() {
     const QString file = dir_.filePath("a-file");
     ncsn::test::write_bytes(ncsn::test::str(file), "x");
-    auto r = ncsn_cli({"train", "--dataset", "mnist", "--data", data_dir_, "--out", file + "/run", "--ngf", "4", "--iters", "1",
+    auto r = ncsn_cli({"train", "--dataset", "mnist", "--data", tiny_->data_dir, "--out", file + "/run", "--ngf", "4", "--iters", "1",
                        "--threads", "1"});
     QVERIFY(r.code != 0);
     QVERIFY2(one_line_error(r), qPrintable(r.err));
@@ -110,7 +73,7 @@ class TestCliFaults : public QObject {
     ncsn::write_png(ncsn::test::str(out), torch::full({40, 40, 1}, 7, torch::kUInt8));
     const auto before = ncsn::test::read_bytes(ncsn::test::str(out));
     // 64 samples of 12x12 make a grid PNG well over 1 KiB.
-    auto r = ncsn_cli({"sample", "-c", checkpoint(2), "-n", "64", "-T", "1", "--out", out, "--threads", "1"}, 1024);
+    auto r = ncsn_cli({"sample", "-c", tiny_->checkpoint(2), "-n", "64", "-T", "1", "--out", out, "--threads", "1"}, 1024);
     QVERIFY(r.code == 1);
     QVERIFY2(one_line_error(r), qPrintable(r.err));
     QVERIFY2(r.err.contains("could not write " + out) && r.err.contains("File too large"), qPrintable(r.err));
@@ -123,7 +86,7 @@ class TestCliFaults : public QObject {
     ncsn::test::write_bytes(ncsn::test::str(file), "x");
     const QStringList outs = {file + "/grid.png", dir_.filePath("missing-folder/grid.png"), dir_.path()};
     for (const auto& out : outs) {
-      auto r = ncsn_cli({"sample", "-c", checkpoint(2), "-n", "4", "-T", "1", "--out", out, "--threads", "1"});
+      auto r = ncsn_cli({"sample", "-c", tiny_->checkpoint(2), "-n", "4", "-T", "1", "--out", out, "--threads", "1"});
       QVERIFY2(r.code == 1, qPrintable(out));
       QVERIFY2(one_line_error(r), qPrintable(r.err));
       QVERIFY2(r.err.contains("could not write " + out), qPrintable(r.err));
@@ -133,7 +96,7 @@ class TestCliFaults : public QObject {
   }
 
   void damagedCheckpointsAreRefusedNotCrashedOn() {
-    const std::string good = ncsn::test::read_bytes(ncsn::test::str(checkpoint(2)));
+    const std::string good = ncsn::test::read_bytes(ncsn::test::str(tiny_->checkpoint(2)));
     // One changed digit in the metadata (it used to load silently as another step), and a class
     // name in the pickle that LibTorch 1.13 cannot resolve (it used to end in std::terminate).
     std::string step = good, class_name = good;
@@ -154,7 +117,7 @@ class TestCliFaults : public QObject {
   }
 
   void sampleFromNanWeightsReportsNonFiniteAndWritesNothing() {
-    auto loaded = ncsn::load_model(ncsn::test::str(checkpoint(2)), torch::kCPU, /*prefer_ema=*/false);
+    auto loaded = ncsn::load_model(ncsn::test::str(tiny_->checkpoint(2)), torch::kCPU, /*prefer_ema=*/false);
     {
       torch::NoGradGuard no_grad;
       for (auto& p : loaded.model->parameters()) p.fill_(std::numeric_limits<float>::quiet_NaN());
@@ -174,7 +137,7 @@ class TestCliFaults : public QObject {
   void outOfMemoryMidJobGivesOneLineAndKeepsEverything() {
     const QString out = dir_.filePath("oom.png");
     ncsn::test::write_bytes(ncsn::test::str(out), "precious");
-    auto r = ncsn_cli({"sample", "-c", checkpoint(2), "-n", "4", "-T", "2", "--out", out, "--threads", "1"}, 0,
+    auto r = ncsn_cli({"sample", "-c", tiny_->checkpoint(2), "-n", "4", "-T", "2", "--out", out, "--threads", "1"}, 0,
                       "sampler.step:oom@5");
     QCOMPARE(r.code, 1);
     QVERIFY2(one_line_error(r) && r.err.contains("CUDA out of memory") && r.err.contains("lower the batch size"),
@@ -182,21 +145,21 @@ class TestCliFaults : public QObject {
     QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(out)), std::string("precious"));
 
     // Training: one more checkpoint, then the second iteration runs out of memory.
-    const auto newest = ncsn::list_checkpoints(ncsn::test::str(run_dir_)).front();
+    const auto newest = ncsn::list_checkpoints(ncsn::test::str(tiny_->run_dir)).front();
     const int step = static_cast<int>(ncsn::read_checkpoint_meta(newest).step);
     const auto before = ncsn::test::read_bytes(newest);
-    const QStringList train = {"train", "--out", run_dir_, "--iters", QString::number(step + 3), "--json", "--threads", "1"};
+    const QStringList train = {"train", "--out", tiny_->run_dir, "--iters", QString::number(step + 3), "--json", "--threads", "1"};
     r = ncsn_cli(train, 0, "trainer.step:oom@2");
     QCOMPARE(r.code, 1);
     QVERIFY2(one_line_error(r) && r.err.contains("CUDA out of memory"), qPrintable(r.err));
     QCOMPARE(ncsn::test::read_bytes(newest), before);
-    QVERIFY(QFile::exists(checkpoint(step + 1)));
-    QVERIFY(!QFile::exists(checkpoint(step + 2)));
-    QCOMPARE(temp_files(run_dir_), QStringList());
+    QVERIFY(QFile::exists(tiny_->checkpoint(step + 1)));
+    QVERIFY(!QFile::exists(tiny_->checkpoint(step + 2)));
+    QCOMPARE(temp_files(tiny_->run_dir), QStringList());
     r = ncsn_cli(train);
-    QVERIFY2(r.code == 0 && r.out.contains("resumed from " + checkpoint(step + 1)), qPrintable(r.err));
+    QVERIFY2(r.code == 0 && r.out.contains("resumed from " + tiny_->checkpoint(step + 1)), qPrintable(r.err));
 
-    r = ncsn_cli({"sample", "-c", checkpoint(2), "-n", "1", "-T", "1", "--out", out}, 0, "everything:broken");
+    r = ncsn_cli({"sample", "-c", tiny_->checkpoint(2), "-n", "1", "-T", "1", "--out", out}, 0, "everything:broken");
     QCOMPARE(r.code, 1);
     QVERIFY2(one_line_error(r) && r.err.contains("NCSN_FAULTS must look like"), qPrintable(r.err));
   }

@@ -13,10 +13,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/checkpoint.hpp"
+#include "cli_run.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -64,18 +66,15 @@ int64_t step_in_name(const std::string& path) {
 class TestKillResume : public QObject {
   Q_OBJECT
   QTemporaryDir dir_;
-  QString data_dir_, run_dir_;
+  std::optional<ncsn::test::TinyTrainingRun> tiny_;
   std::set<std::string> verified_;  // checkpoints already loaded once
 
-  QStringList train_args(int iters) const {
-    return {"train", "--dataset", "mnist", "--data", data_dir_, "--out", run_dir_, "--ngf", "4", "--batch", "8",
-            "--iters", QString::number(iters), "--checkpoint-every", "1", "--eval-every", "0", "--json", "--threads", "1"};
-  }
+  QStringList train_args(int iters) const { return tiny_->train_args(iters, 1, 0); }
 
   // Every listed checkpoint is complete: its metadata reads and its step matches its name.
   // Returns the newest (empty if none). The newest also loads as a model.
   std::string check_run_folder() {
-    const auto listed = ncsn::list_checkpoints(ncsn::test::str(run_dir_));
+    const auto listed = ncsn::list_checkpoints(ncsn::test::str(tiny_->run_dir));
     for (const auto& path : listed) {
       if (ncsn::is_temp_file_name(path)) throw std::runtime_error("a temp file was listed: " + path);
       if (verified_.count(path)) continue;
@@ -87,13 +86,13 @@ class TestKillResume : public QObject {
     const auto loaded = ncsn::load_model(listed.front(), torch::kCPU);
     if (loaded.meta.step != step_in_name(listed.front())) throw std::runtime_error("newest checkpoint has the wrong step");
     // A kill while the run folder's config is written must not leave it unreadable for the next resume.
-    const auto config = ncsn::test::read_bytes(ncsn::test::str(run_dir_ + "/config.json"));
+    const auto config = ncsn::test::read_bytes(ncsn::test::str(tiny_->run_dir + "/config.json"));
     if (QJsonDocument::fromJson(QByteArray::fromStdString(config)).isNull())
       throw std::runtime_error("config.json is not valid JSON after a kill");
     return listed.front();
   }
 
-  QStringList temp_files() const { return QDir(run_dir_).entryList({"*.tmp-*"}, QDir::Files); }
+  QStringList temp_files() const { return QDir(tiny_->run_dir).entryList({"*.tmp-*"}, QDir::Files); }
   bool new_temp_file_since(const QStringList& before) const {
     const QStringList now = temp_files();
     return std::any_of(now.begin(), now.end(), [&](const QString& f) { return !before.contains(f); });
@@ -102,10 +101,7 @@ class TestKillResume : public QObject {
  private slots:
   void initTestCase() {
     QVERIFY(dir_.isValid());
-    data_dir_ = dir_.filePath("idx");
-    run_dir_ = dir_.filePath("run");
-    QVERIFY(QDir().mkpath(data_dir_));
-    ncsn::test::write_idx_folder(ncsn::test::str(data_dir_), 32, 8);
+    tiny_.emplace(dir_.path());
   }
 
   void sigkillAtRandomMomentsLosesNothing() {
@@ -169,7 +165,7 @@ class TestKillResume : public QObject {
     }
     qInfo("%d of %d kills left a new temp file behind (landed while a file was written)", mid_write, kKills);
     // Make sure the final run has a stale temp file to clean up, whatever the kills left.
-    const QString planted = run_dir_ + "/checkpoint_999.ncsn.tmp-999999999-0";
+    const QString planted = tiny_->run_dir + "/checkpoint_999.ncsn.tmp-999999999-0";
     ncsn::test::write_bytes(ncsn::test::str(planted), "half a checkpoint");
     QVERIFY2(!newest.empty(), "no checkpoint was ever written: kills came too early to test anything");
 
@@ -187,7 +183,7 @@ class TestKillResume : public QObject {
     QVERIFY(log.finished["completed"].toBool());
     QVERIFY2(temp_files().isEmpty(), qPrintable(temp_files().join(", ")));
     QVERIFY(log.messages.filter("unfinished temp file(s) left by an interrupted run").size() == 1);
-    QCOMPARE(ncsn::read_checkpoint_meta(ncsn::checkpoint_path(ncsn::test::str(run_dir_), target)).step, int64_t{target});
+    QCOMPARE(ncsn::read_checkpoint_meta(ncsn::checkpoint_path(ncsn::test::str(tiny_->run_dir), target)).step, int64_t{target});
   }
 };
 
