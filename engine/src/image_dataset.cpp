@@ -178,8 +178,10 @@ std::string read_data_file(const std::string& path) {
 
 torch::Tensor ImageDataset::batch(const torch::Tensor& indices) const {
   if (!images.defined()) throw ConfigError("the dataset '" + name + "' is not loaded");
-  return images.index_select(0, indices.to(images.device(), torch::kLong)).to(torch::kFloat).div_(255.0);
+  return bytes_to_unit_interval(images.index_select(0, indices.to(images.device(), torch::kLong)));
 }
+
+torch::Tensor bytes_to_unit_interval(const torch::Tensor& bytes) { return bytes.to(torch::kFloat).div_(255.0); }
 
 ImageDataset load_idx(const std::string& images_path, const std::optional<std::string>& labels_path) {
   const std::string bytes = read_maybe_gzipped(images_path);

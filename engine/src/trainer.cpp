@@ -1,7 +1,5 @@
 #include "ncsn/trainer.hpp"
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -14,6 +12,7 @@
 #include "ncsn/fault_injection.hpp"
 #include "ncsn/foreach_adam.hpp"
 #include "ncsn/noise_schedule.hpp"
+#include "seed_mixing.hpp"
 
 namespace ncsn {
 
@@ -76,18 +75,13 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
 
 namespace {
 
-// SplitMix64: decorrelates the per-step seeds derived from (seed, step, stream).
-uint64_t mix_seed(uint64_t seed, uint64_t step, uint64_t stream = 0) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ull * (step + 1) + 0xD1B54A32D192ED03ull * stream;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+using detail::kHeldoutStream;
+using detail::mix_seed;
 
-constexpr uint64_t kDataOrderStream = 1, kHeldoutStream = 2;
 // Training images up to this size live on the GPU, where batches are gathered, so that no batch
 // crosses the bus and the host has nothing to prepare between steps (Fashion-MNIST 47 MB,
-// CIFAR-10 154 MB). Larger image folders stay on the host.
+// CIFAR-10 154 MB). Larger image folders stay on the host, where TrainingBatchLoader gathers each
+// batch a step ahead.
 constexpr int64_t kMaxDeviceDatasetBytes = int64_t{2} << 30;
 // fp16 steps skipped in a row before training stops: by then the scale has fallen by 2^-50, so
 // the gradients are not finite at any scale.
@@ -124,6 +118,7 @@ Trainer::Trainer(const ModelConfig& model, const TrainConfig& train, ImageDatase
   check_dataset(test_set_, model_config_, "test");
   check_mixed_precision(train_.mixed_precision, device_);
   train_set_.images = place_training_images(train_set_.images, device_);
+  batches_ = std::make_unique<TrainingBatchLoader>(train_set_.images, train_.batch_size, train_.seed, device_);
   if (train_.mixed_precision == MixedPrecision::Float16) scaler_.emplace();
   torch::manual_seed(train_.seed);  // the initial weights
   model_ = NcsnScoreNet(model_config_);
@@ -148,7 +143,6 @@ void Trainer::resume_from(const std::string& checkpoint) {
   last_heldout_ = meta.heldout_loss;
   last_heldout_step_ = meta.step;
   last_checkpoint_ = checkpoint;
-  perm_epoch_ = -1;
   if (scaler_ && meta.training.is_object() && meta.training.contains("loss_scale")) scaler_->restore(meta.training["loss_scale"]);
 }
 
@@ -166,22 +160,7 @@ std::optional<std::string> Trainer::resume_latest() {
 }
 
 torch::Tensor Trainer::next_batch() {
-  const int64_t n = train_set_.size(), b = train_.batch_size;
-  std::vector<torch::Tensor> picks;
-  // Sample positions step*b ... step*b + b - 1 of the endless sequence of per-epoch permutations,
-  // one slice per epoch they fall in.
-  for (int64_t pos = step_ * b, end = (step_ + 1) * b; pos < end;) {
-    const int64_t epoch = pos / n;
-    if (epoch != perm_epoch_) {
-      auto gen = at::detail::createCPUGenerator(mix_seed(train_.seed, static_cast<uint64_t>(epoch), kDataOrderStream));
-      permutation_ = torch::randperm(n, gen, torch::kLong).to(train_set_.images.device());
-      perm_epoch_ = epoch;
-    }
-    const int64_t take = std::min(end, (epoch + 1) * n) - pos;
-    picks.push_back(permutation_.narrow(0, pos % n, take));
-    pos += take;
-  }
-  auto x = train_set_.batch(torch::cat(picks)).to(device_, /*non_blocking=*/true);
+  auto x = bytes_to_unit_interval(batches_->batch(step_));
   if (train_.random_flip) {
     auto flip = (torch::rand({x.size(0), 1, 1, 1}, x.options()) < 0.5);
     x = torch::where(flip, x.flip({3}), x);

@@ -20,6 +20,7 @@
 #include "ncsn/errors.hpp"
 #include "ncsn/foreach_adam.hpp"
 #include "ncsn/trainer.hpp"
+#include "ncsn/training_batch_loader.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -349,6 +350,30 @@ class TestTrainer : public QObject {
     resumed.update(false);
     resumed.update(false);
     QCOMPARE(resumed.scale(), 2048.0);  // it continued the count of clean steps, 1 + 2
+  }
+
+  // A step's batch depends on the step alone: a loader asked out of order, as resumes and
+  // rollbacks ask, gives what one asked in order (prefetching the next step) gave, and each epoch
+  // draws every image once, also when a batch spans two epochs.
+  void trainingBatchesDependOnTheStepOnly() {
+    // Image k is all k, so a batch reads as the indices it drew.
+    const auto images = torch::arange(10).to(torch::kUInt8).view({10, 1, 1, 1}).expand({10, 1, 2, 2}).contiguous();
+    ncsn::TrainingBatchLoader in_order(images, 4, 7, torch::kCPU);
+    QVERIFY(in_order.prefetches());  // host images
+    std::vector<torch::Tensor> batches;
+    for (int64_t step = 0; step < 10; ++step) batches.push_back(in_order.batch(step));
+    QCOMPARE(batches[3].sizes(), (torch::IntArrayRef{4, 1, 2, 2}));
+    QCOMPARE(batches[3].scalar_type(), torch::kUInt8);
+
+    const auto drawn = torch::cat(batches).select(3, 1).select(2, 0).flatten().to(torch::kLong);
+    for (int64_t epoch = 0; epoch < 4; ++epoch)
+      QVERIFY(torch::equal(std::get<0>(drawn.narrow(0, 10 * epoch, 10).sort()), torch::arange(10)));
+    QVERIFY(!torch::equal(drawn.narrow(0, 0, 10), drawn.narrow(0, 10, 10)));  // a new order each epoch
+
+    ncsn::TrainingBatchLoader jumping(images, 4, 7, torch::kCPU);
+    for (int64_t step : {3, 4, 0, 9, 5, 6, 2, 1, 8, 7, 7}) QVERIFY(torch::equal(jumping.batch(step), batches[step]));
+    ncsn::TrainingBatchLoader other_seed(images, 4, 8, torch::kCPU);
+    QVERIFY(!torch::equal(other_seed.batch(0), batches[0]));
   }
 
   // The multi-tensor Adam takes LibTorch's Adam steps to the bit (weight decay on and off; one

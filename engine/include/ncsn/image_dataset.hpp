@@ -21,6 +21,9 @@ struct ImageDataset {
   torch::Tensor batch(const torch::Tensor& indices) const;
 };
 
+// Float pixels in [0, 1] from uint8 ones, on the same device.
+torch::Tensor bytes_to_unit_interval(const torch::Tensor& bytes);
+
 // IDX (MNIST / Fashion-MNIST) images, gzip-compressed or raw; labels optional.
 ImageDataset load_idx(const std::string& images_path, const std::optional<std::string>& labels_path = std::nullopt);
 

@@ -3,6 +3,7 @@
 // atomic checkpoints, exact resume, optional EMA, pause/cancel and divergence handling.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "ncsn/mixed_precision.hpp"
 #include "ncsn/model_config.hpp"
 #include "ncsn/ncsn_score_net.hpp"
+#include "ncsn/training_batch_loader.hpp"
 
 namespace ncsn {
 
@@ -125,10 +127,7 @@ class Trainer {
   double last_heldout_ = std::numeric_limits<double>::quiet_NaN();
   int64_t last_heldout_step_ = -1;
   std::string last_checkpoint_;
-  // Data order: one permutation per epoch, derived from (seed, epoch) so resumes are exact; kept
-  // where the training images are (on the GPU when they fit).
-  int64_t perm_epoch_ = -1;
-  torch::Tensor permutation_;
+  std::unique_ptr<TrainingBatchLoader> batches_;
 };
 
 }  // namespace ncsn

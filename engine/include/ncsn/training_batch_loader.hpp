@@ -1,0 +1,47 @@
+#pragma once
+// The training batches of a run: step k's batch is positions k*b ... k*b + b - 1 of an endless
+// sequence of per-epoch permutations derived from (seed, epoch), so any step's batch can be
+// recomputed and a resumed run sees exactly the batches it would have seen.
+//
+// Where the images live on the training device, batches are gathered there. Where they live on
+// the host (the CPU, or image folders too large for the GPU), the next step's batch is gathered
+// on a background thread while the current step runs, into pinned memory for a CUDA device, and
+// crosses the bus as bytes, not floats.
+#include <cstdint>
+#include <future>
+
+#include <torch/types.h>
+
+namespace ncsn {
+
+class TrainingBatchLoader {
+ public:
+  // images: uint8 [N, C, H, W], on the host or on `device`.
+  TrainingBatchLoader(torch::Tensor images, int64_t batch_size, uint64_t seed, torch::Device device);
+  ~TrainingBatchLoader();  // waits for a gather in flight
+  TrainingBatchLoader(const TrainingBatchLoader&) = delete;
+  TrainingBatchLoader& operator=(const TrainingBatchLoader&) = delete;
+
+  // Step `step`'s batch, uint8 [batch_size, C, H, W] on the device. Steps may come in any order
+  // (resumes and rollbacks jump); in order, each one's gather overlapped the step before.
+  torch::Tensor batch(int64_t step);
+  bool prefetches() const { return prefetch_; }
+
+ private:
+  // On the images' device. Runs on one thread at a time: the caller's, or the background one
+  // while the caller waits for nothing from this object.
+  torch::Tensor gather(int64_t step);
+  torch::Tensor gather_for_transfer(int64_t step);
+
+  torch::Tensor images_;
+  int64_t batch_size_;
+  uint64_t seed_;
+  torch::Device device_;
+  bool prefetch_;
+  int64_t permutation_epoch_ = -1;
+  torch::Tensor permutation_;
+  int64_t pending_step_ = -1;
+  std::future<torch::Tensor> pending_;
+};
+
+}  // namespace ncsn
