@@ -42,6 +42,7 @@ struct Options {
   std::string device = "auto";
   std::vector<int64_t> batches;
   int steps = 20, warmup = 2, repeats = 5, threads = 0, train_batch = 128, train_parts = 1, train_steps = 3;
+  int64_t train_images = 1024;  // over 2 GiB of them stay on the host, where batches are prefetched
   bool frame_cost = false;
   bool cuda_graphs = true, cudnn_benchmark = true;  // the engine's defaults; off to measure what they bring
   ncsn::MixedPrecision train_amp = ncsn::MixedPrecision::Off;
@@ -197,8 +198,8 @@ double first_frame_ms(const ncsn::AnnealedLangevinSampler& sampler, const ModelC
 // Timing starts at an iteration boundary, so at least one warm-up iteration always runs.
 double train_iters_per_s(const ModelConfig& m, const Options& o, const torch::Device& d) {
   ncsn::ImageDataset data;
-  data.images = torch::randint(0, 256, {1024, m.channels, m.image_size, m.image_size}, torch::kU8);
-  data.labels = torch::full({1024}, -1, torch::kLong);
+  data.images = torch::randint(0, 256, {o.train_images, m.channels, m.image_size, m.image_size}, torch::kU8);
+  data.labels = torch::full({o.train_images}, -1, torch::kLong);
   data.name = "random";
   const auto dir = std::filesystem::temp_directory_path() / ("ncsn-bench-" + std::to_string(::getpid()));
   const int warmup = std::max(1, o.warmup);
@@ -327,6 +328,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--train-batch") o.train_batch = std::stoi(value());
     else if (a == "--train-parts") o.train_parts = std::stoi(value());
     else if (a == "--train-steps") o.train_steps = std::stoi(value());
+    else if (a == "--train-images") o.train_images = std::stoll(value());
     else if (a == "--frame-cost") o.frame_cost = true;
     else if (a == "--cuda-graphs") o.cuda_graphs = on_off(a, value());
     else if (a == "--cudnn-benchmark") o.cudnn_benchmark = on_off(a, value());
@@ -342,14 +344,15 @@ Options parse(int argc, char** argv) {
                    "           [--steps N] [--warmup N] [--repeats N] [--threads N (0: every core)]\n"
                    "           [--train-batch N] [--train-parts N (gradient accumulation)] [--train-steps N (0: no training)]\n"
                    "           [--train-amp off|bf16|fp16 (mixed-precision training)]\n"
+                   "           [--train-images N (random training images, 1024; over 2 GiB stay on the host)]\n"
                    "           [--channels-last auto|on|off] [--tf32 on|off] [--sample-amp off|bf16|fp16]\n"
                    "           [--frame-cost] [--cuda-graphs on|off] [--cudnn-benchmark on|off] [--json out.json]\n"
                    "--steps: Langevin steps per timed run (T = N/10 per level; below 10, the first N levels; 0: no sampling)\n";
       std::exit(0);
     } else throw std::invalid_argument("unknown option " + a);
   }
-  if (o.repeats < 1 || o.steps < 0 || o.train_steps < 0 || o.warmup < 0)
-    throw std::invalid_argument("--repeats must be at least 1, --steps, --train-steps and --warmup at least 0");
+  if (o.repeats < 1 || o.train_images < 1 || o.steps < 0 || o.train_steps < 0 || o.warmup < 0)
+    throw std::invalid_argument("--repeats and --train-images must be at least 1, --steps, --train-steps and --warmup at least 0");
   return o;
 }
 
@@ -419,6 +422,7 @@ int main(int argc, char** argv) try {
       entry["train_batch"] = o.train_batch;
       entry["train_parts"] = o.train_parts;
       entry["train_amp"] = ncsn::to_string(o.train_amp);
+      entry["train_images"] = o.train_images;
     }
     entry["peak_device_mib"] = peak_device_mib(device);
     if (device.is_cuda()) std::cout << "peak device memory: " << std::setprecision(0) << peak_device_mib(device) << " MiB\n";
