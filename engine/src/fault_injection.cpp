@@ -39,7 +39,7 @@ Armed& armed() {
 }  // namespace
 
 void arm_out_of_memory(const std::string& point, int64_t hits) {
-  if (point != kSamplerStep && point != kTrainerStep) throw ConfigError("unknown fault point '" + point + "'");
+  if (point != kSamplerStep && point != kTrainerStep && point != kTrainerBatch) throw ConfigError("unknown fault point '" + point + "'");
   auto& a = armed();
   std::lock_guard lock(a.mutex);
   a.remaining[point] = std::max<int64_t>(hits, 1);

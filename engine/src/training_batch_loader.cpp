@@ -2,9 +2,11 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <exception>
 #include <utility>
 #include <vector>
 
+#include "ncsn/fault_injection.hpp"
 #include "seed_mixing.hpp"
 
 namespace ncsn {
@@ -17,10 +19,17 @@ TrainingBatchLoader::TrainingBatchLoader(torch::Tensor images, int64_t batch_siz
       prefetch_(images_.device().is_cpu()) {}
 
 TrainingBatchLoader::~TrainingBatchLoader() {
-  if (pending_.valid()) pending_.wait();
+  if (!worker_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  worker_.join();
 }
 
 torch::Tensor TrainingBatchLoader::gather(int64_t step) {
+  faults::hit(faults::kTrainerBatch);
   const int64_t n = images_.size(0);
   std::vector<torch::Tensor> picks;
   for (int64_t pos = step * batch_size_, end = (step + 1) * batch_size_; pos < end;) {
@@ -44,16 +53,52 @@ torch::Tensor TrainingBatchLoader::gather_for_transfer(int64_t step) {
 
 torch::Tensor TrainingBatchLoader::batch(int64_t step) {
   if (!prefetch_) return gather(step);
+  if (!worker_.joinable()) worker_ = std::thread([this] { prefetch_loop(); });
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return !busy_; });
   torch::Tensor bytes;
-  if (pending_.valid()) {
-    auto pending = std::move(pending_);
-    bytes = pending.get();  // also rethrows a failure of the background gather
-    if (pending_step_ != step) bytes = torch::Tensor();  // a resume or rollback jumped
+  if (ready_step_ == step && error_) {
+    ready_step_ = -1;  // asked again, the step is gathered afresh
+    std::rethrow_exception(std::exchange(error_, nullptr));
   }
-  if (!bytes.defined()) bytes = gather_for_transfer(step);
-  pending_step_ = step + 1;
-  pending_ = std::async(std::launch::async, [this, next = step + 1] { return gather_for_transfer(next); });
+  if (ready_step_ == step) {
+    bytes = std::move(ready_);
+  } else {
+    // A resume or rollback jumped: what was prefetched, or its failure, was for a step not taken.
+    error_ = nullptr;
+    bytes = gather_for_transfer(step);
+  }
+  ready_ = torch::Tensor();
+  ready_step_ = -1;
+  wanted_ = step + 1;
+  busy_ = true;
+  lock.unlock();
+  changed_.notify_all();
   return bytes.to(device_, /*non_blocking=*/true);
+}
+
+// One long-lived thread, so that LibTorch's intra-op pool is not rebuilt for every batch.
+void TrainingBatchLoader::prefetch_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return stopping_ || busy_; });
+    if (stopping_) return;
+    const int64_t step = wanted_;
+    lock.unlock();
+    torch::Tensor bytes;
+    std::exception_ptr error;
+    try {
+      bytes = gather_for_transfer(step);
+    } catch (...) {
+      error = std::current_exception();  // rethrown by batch(step) on the caller's thread
+    }
+    lock.lock();
+    ready_ = std::move(bytes);
+    error_ = error;
+    ready_step_ = step;
+    busy_ = false;
+    changed_.notify_all();
+  }
 }
 
 }  // namespace ncsn

@@ -18,6 +18,7 @@
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/errors.hpp"
+#include "ncsn/fault_injection.hpp"
 #include "ncsn/foreach_adam.hpp"
 #include "ncsn/trainer.hpp"
 #include "ncsn/training_batch_loader.hpp"
@@ -358,10 +359,12 @@ class TestTrainer : public QObject {
   void trainingBatchesDependOnTheStepOnly() {
     // Image k is all k, so a batch reads as the indices it drew.
     const auto images = torch::arange(10).to(torch::kUInt8).view({10, 1, 1, 1}).expand({10, 1, 2, 2}).contiguous();
-    ncsn::TrainingBatchLoader in_order(images, 4, 7, torch::kCPU);
-    QVERIFY(in_order.prefetches());  // host images
     std::vector<torch::Tensor> batches;
-    for (int64_t step = 0; step < 10; ++step) batches.push_back(in_order.batch(step));
+    {
+      ncsn::TrainingBatchLoader in_order(images, 4, 7, torch::kCPU);
+      QVERIFY(in_order.prefetches());  // host images
+      for (int64_t step = 0; step < 10; ++step) batches.push_back(in_order.batch(step));
+    }
     QCOMPARE(batches[3].sizes(), (torch::IntArrayRef{4, 1, 2, 2}));
     QCOMPARE(batches[3].scalar_type(), torch::kUInt8);
 
@@ -370,10 +373,22 @@ class TestTrainer : public QObject {
       QVERIFY(torch::equal(std::get<0>(drawn.narrow(0, 10 * epoch, 10).sort()), torch::arange(10)));
     QVERIFY(!torch::equal(drawn.narrow(0, 0, 10), drawn.narrow(0, 10, 10)));  // a new order each epoch
 
-    ncsn::TrainingBatchLoader jumping(images, 4, 7, torch::kCPU);
-    for (int64_t step : {3, 4, 0, 9, 5, 6, 2, 1, 8, 7, 7}) QVERIFY(torch::equal(jumping.batch(step), batches[step]));
-    ncsn::TrainingBatchLoader other_seed(images, 4, 8, torch::kCPU);
-    QVERIFY(!torch::equal(other_seed.batch(0), batches[0]));
+    {
+      ncsn::TrainingBatchLoader jumping(images, 4, 7, torch::kCPU);
+      for (int64_t step : {3, 4, 0, 9, 5, 6, 2, 1, 8, 7, 7}) QVERIFY(torch::equal(jumping.batch(step), batches[step]));
+      ncsn::TrainingBatchLoader other_seed(images, 4, 8, torch::kCPU);
+      QVERIFY(!torch::equal(other_seed.batch(0), batches[0]));
+    }  // their prefetch threads end, so only the next loader passes the fault point
+
+    // A failure on the prefetch thread (the second gather: step 1's, while step 0 trains)
+    // reaches the caller when it asks for that step; asked again, the step is gathered afresh.
+    ncsn::TrainingBatchLoader failing(images, 4, 7, torch::kCPU);
+    ncsn::faults::arm_out_of_memory(ncsn::faults::kTrainerBatch, 2);
+    auto disarm = qScopeGuard([] { ncsn::faults::disarm_all(); });
+    QVERIFY(torch::equal(failing.batch(0), batches[0]));
+    QVERIFY_THROWS_EXCEPTION(c10::OutOfMemoryError, failing.batch(1));
+    QVERIFY(torch::equal(failing.batch(1), batches[1]));
+    QVERIFY(torch::equal(failing.batch(2), batches[2]));
   }
 
   // The multi-tensor Adam takes LibTorch's Adam steps to the bit (weight decay on and off; one

@@ -159,6 +159,17 @@ class TestCliFaults : public QObject {
     r = ncsn_cli(train);
     QVERIFY2(r.code == 0 && r.out.contains("resumed from " + tiny_->checkpoint(step + 1)), qPrintable(r.err));
 
+    // The same from the prefetch thread: the third batch's gather fails while the second trains.
+    const QStringList more = {"train", "--out", tiny_->run_dir, "--iters", QString::number(step + 6), "--json", "--threads", "1"};
+    r = ncsn_cli(more, 0, "trainer.batch:oom@3");
+    QCOMPARE(r.code, 1);
+    QVERIFY2(one_line_error(r) && r.err.contains("CUDA out of memory"), qPrintable(r.err));
+    QVERIFY(QFile::exists(tiny_->checkpoint(step + 5)));
+    QVERIFY(!QFile::exists(tiny_->checkpoint(step + 6)));
+    QCOMPARE(temp_files(tiny_->run_dir), QStringList());
+    r = ncsn_cli(more);
+    QVERIFY2(r.code == 0 && r.out.contains("resumed from " + tiny_->checkpoint(step + 5)), qPrintable(r.err));
+
     r = ncsn_cli({"sample", "-c", tiny_->checkpoint(2), "-n", "1", "-T", "1", "--out", out}, 0, "everything:broken");
     QCOMPARE(r.code, 1);
     QVERIFY2(one_line_error(r) && r.err.contains("NCSN_FAULTS must look like"), qPrintable(r.err));

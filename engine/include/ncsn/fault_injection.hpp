@@ -8,9 +8,11 @@
 
 namespace ncsn::faults {
 
-// The points: one Langevin step, one training iteration.
+// The points: one Langevin step, one training iteration, one training batch's gather (on the
+// prefetch thread when the images are on the host).
 inline constexpr const char* kSamplerStep = "sampler.step";
 inline constexpr const char* kTrainerStep = "trainer.step";
+inline constexpr const char* kTrainerBatch = "trainer.batch";
 
 // The `hits`-th pass through `point` from now on throws c10::OutOfMemoryError; the point is
 // then disarmed. Throws ConfigError for an unknown point.

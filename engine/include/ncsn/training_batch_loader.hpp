@@ -7,8 +7,11 @@
 // the host (the CPU, or image folders too large for the GPU), the next step's batch is gathered
 // on a background thread while the current step runs, into pinned memory for a CUDA device, and
 // crosses the bus as bytes, not floats.
+#include <condition_variable>
 #include <cstdint>
-#include <future>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include <torch/types.h>
 
@@ -18,7 +21,7 @@ class TrainingBatchLoader {
  public:
   // images: uint8 [N, C, H, W], on the host or on `device`.
   TrainingBatchLoader(torch::Tensor images, int64_t batch_size, uint64_t seed, torch::Device device);
-  ~TrainingBatchLoader();  // waits for a gather in flight
+  ~TrainingBatchLoader();  // waits for a gather in flight and ends the prefetch thread
   TrainingBatchLoader(const TrainingBatchLoader&) = delete;
   TrainingBatchLoader& operator=(const TrainingBatchLoader&) = delete;
 
@@ -28,10 +31,11 @@ class TrainingBatchLoader {
   bool prefetches() const { return prefetch_; }
 
  private:
-  // On the images' device. Runs on one thread at a time: the caller's, or the background one
-  // while the caller waits for nothing from this object.
+  // On the images' device. Runs on one thread at a time: the caller's, or the prefetch thread
+  // while no gather is asked of the caller's (busy_ under mutex_).
   torch::Tensor gather(int64_t step);
   torch::Tensor gather_for_transfer(int64_t step);
+  void prefetch_loop();
 
   torch::Tensor images_;
   int64_t batch_size_;
@@ -40,8 +44,15 @@ class TrainingBatchLoader {
   bool prefetch_;
   int64_t permutation_epoch_ = -1;
   torch::Tensor permutation_;
-  int64_t pending_step_ = -1;
-  std::future<torch::Tensor> pending_;
+
+  // The prefetch thread (started by the first batch) and what it shares with the caller's.
+  std::thread worker_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool busy_ = false, stopping_ = false;
+  int64_t wanted_ = -1, ready_step_ = -1;
+  torch::Tensor ready_;
+  std::exception_ptr error_;
 };
 
 }  // namespace ncsn
