@@ -106,7 +106,7 @@ TrainedClassifier train_feature_classifier(const ImageDataset& train, const Imag
   for (int64_t step = 0; step < o.iterations; ++step) {
     result.model->train();
     const auto idx = torch::randint(train.size(), {std::min(o.batch_size, train.size())}, torch::kLong);
-    const auto loss = torch::cross_entropy_loss(result.model->forward(train.batch(idx).to(device)),
+    const auto loss = torch::cross_entropy_loss(result.model->forward(train.batch(idx, device)),
                                                 train.labels.index_select(0, idx).to(device));
     adam.zero_grad();
     loss.backward();

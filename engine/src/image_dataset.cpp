@@ -176,9 +176,10 @@ std::string read_data_file(const std::string& path) {
   return ss.str();
 }
 
-torch::Tensor ImageDataset::batch(const torch::Tensor& indices) const {
+torch::Tensor ImageDataset::batch(const torch::Tensor& indices, const std::optional<torch::Device>& device) const {
   if (!images.defined()) throw ConfigError("the dataset '" + name + "' is not loaded");
-  return bytes_to_unit_interval(images.index_select(0, indices.to(images.device(), torch::kLong)));
+  const auto bytes = images.index_select(0, indices.to(images.device(), torch::kLong));
+  return bytes_to_unit_interval(device ? bytes.to(*device) : bytes);
 }
 
 torch::Tensor bytes_to_unit_interval(const torch::Tensor& bytes) { return bytes.to(torch::kFloat).div_(255.0); }

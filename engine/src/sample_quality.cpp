@@ -74,7 +74,7 @@ double heldout_dsm_loss(const ScoreFunction& score, const ImageDataset& test, co
   torch::manual_seed(seed);
   double total = 0;
   for (int64_t start = 0; start < n; start += kBatch) {
-    const auto x = uniform_dequantize(test.batch(torch::arange(start, std::min(start + kBatch, n))).to(sigmas.device()));
+    const auto x = uniform_dequantize(test.batch(torch::arange(start, std::min(start + kBatch, n)), sigmas.device()));
     const auto labels = torch::randint(sigmas.size(0), {x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(sigmas.device()));
     total += dsm_loss_per_example(score, x, labels, sigmas, anneal_power).sum().item<double>();
   }

@@ -231,7 +231,7 @@ double Trainer::heldout_loss(int64_t batches) {
   for (int64_t k = 0; k < batches; ++k) {
     torch::manual_seed(mix_seed(train_.seed, static_cast<uint64_t>(step_ * batches + k), kHeldoutStream));
     auto picks = torch::randint(test_set_.size(), {std::min(train_.batch_size, test_set_.size())}, torch::kLong);
-    auto x = uniform_dequantize(test_set_.batch(picks).to(device_));
+    auto x = uniform_dequantize(test_set_.batch(picks, device_));
     total += dsm_loss(score_function(model_), x, sigmas_, train_.anneal_power).item<double>();
   }
   return total / static_cast<double>(batches);

@@ -19,6 +19,7 @@
 #include "ncsn/annealed_langevin_sampler.hpp"
 #include "ncsn/device.hpp"
 #include "ncsn/dsm_loss.hpp"
+#include "ncsn/image_dataset.hpp"
 #include "ncsn/mixed_precision.hpp"
 #include "ncsn/ncsn_score_net.hpp"
 #include "ncsn/noise_schedule.hpp"
@@ -163,6 +164,17 @@ void prefetched_batches_match_device_batches(const torch::Device& gpu) {
   if (!same) ++failures;
 }
 
+// Held-out and classifier batches cross to the GPU as bytes and become the same floats there.
+void dataset_batches_on_the_gpu_match_the_host(const torch::Device& gpu) {
+  torch::manual_seed(7);
+  ncsn::ImageDataset data;
+  data.images = torch::randint(256, {20, 3, 8, 8}, torch::kLong).to(torch::kUInt8);
+  const auto picks = torch::tensor({19, 0, 7, 7}, torch::kLong);
+  const auto on_gpu = data.batch(picks, gpu);
+  if (on_gpu.device() != gpu) throw std::logic_error("the batch is not on the GPU");
+  expect_close("dataset batch gathered on the host, made floats on the GPU", on_gpu, data.batch(picks), 0.0);
+}
+
 }  // namespace
 
 int main() try {
@@ -180,6 +192,7 @@ int main() try {
   mixed_precision_tracks_float32(gpu);
   fp16_training_tracks_float32(gpu);
   prefetched_batches_match_device_batches(gpu);
+  dataset_batches_on_the_gpu_match_the_host(gpu);
   std::cout << (failures == 0 ? "all CUDA checks passed\n" : std::to_string(failures) + " CUDA check(s) failed\n");
   return failures == 0 ? 0 : 1;
 } catch (const std::exception& e) {

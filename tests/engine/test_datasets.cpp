@@ -130,6 +130,10 @@ class TestDatasets : public QObject {
     QCOMPARE(b.sizes().vec(), (std::vector<int64_t>{2, 1, 2, 2}));
     QVERIFY(ncsn::test::max_abs_diff(b[0], ds.images[2].to(torch::kFloat) / 255.0) < 1e-7);
     QVERIFY(ncsn::test::max_abs_diff(b[1], ds.images[0].to(torch::kFloat) / 255.0) < 1e-7);
+    // Asked for on a device: there, with the same pixels (CUDA: ncsn-cuda-checks).
+    const auto on_cpu = ds.batch(torch::tensor({2, 0}), torch::Device(torch::kCPU));
+    QCOMPARE(on_cpu.device(), torch::Device(torch::kCPU));
+    QVERIFY(torch::equal(on_cpu, b));
   }
 
   void idxFolderFindsBothSplitsGzOrRaw() {
