@@ -27,17 +27,6 @@ torch::Tensor features_in_batches(FeatureClassifier& classifier, int64_t count, 
 
 }  // namespace
 
-void to_json(nlohmann::json& j, const FeatureClassifierConfig& c) {
-  j = {{"channels", c.channels}, {"image_size", c.image_size}, {"num_classes", c.num_classes}, {"feature_dim", c.feature_dim}};
-}
-
-void from_json(const nlohmann::json& j, FeatureClassifierConfig& c) {
-  c.channels = j.at("channels").get<int64_t>();
-  c.image_size = j.at("image_size").get<int64_t>();
-  c.num_classes = j.at("num_classes").get<int64_t>();
-  c.feature_dim = j.at("feature_dim").get<int64_t>();
-}
-
 FeatureClassifierImpl::FeatureClassifierImpl(const FeatureClassifierConfig& c) : config(c) {
   if ((c.channels != 1 && c.channels != 3) || c.image_size < 4 || c.image_size > 4096 || c.num_classes < 2 ||
       c.num_classes > 100000 || c.feature_dim < 2 || c.feature_dim > 65536)

@@ -1,6 +1,7 @@
 #include "ncsn/mixed_precision.hpp"
 
 #include <ATen/autocast_mode.h>
+#include <nlohmann/json.hpp>
 #include <torch/version.h>
 
 #include "ncsn/errors.hpp"
@@ -62,6 +63,10 @@ MixedPrecision parse_mixed_precision(const std::string& name) {
   if (name == "fp16") return MixedPrecision::Float16;
   throw ConfigError("unknown mixed precision '" + name + "': use off, bf16 or fp16");
 }
+
+void to_json(nlohmann::json& j, MixedPrecision precision) { j = to_string(precision); }
+
+void from_json(const nlohmann::json& j, MixedPrecision& precision) { precision = parse_mixed_precision(j.get<std::string>()); }
 
 void check_mixed_precision(MixedPrecision precision, const torch::Device& device) {
   if (precision == MixedPrecision::Float16 && !device.is_cuda())

@@ -29,19 +29,4 @@ std::string ModelConfig::describe() const {
   return s.str();
 }
 
-void to_json(nlohmann::json& j, const ModelConfig& c) {
-  j = {{"channels", c.channels},       {"image_size", c.image_size},   {"ngf", c.ngf},
-       {"num_classes", c.num_classes}, {"sigma_begin", c.sigma_begin}, {"sigma_end", c.sigma_end}};
-}
-
-void from_json(const nlohmann::json& j, ModelConfig& c) {
-  ModelConfig d;
-  c.channels = j.value("channels", d.channels);
-  c.image_size = j.value("image_size", d.image_size);
-  c.ngf = j.value("ngf", d.ngf);
-  c.num_classes = j.value("num_classes", d.num_classes);
-  c.sigma_begin = j.value("sigma_begin", d.sigma_begin);
-  c.sigma_end = j.value("sigma_end", d.sigma_end);
-}
-
 }  // namespace ncsn

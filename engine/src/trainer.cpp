@@ -30,49 +30,6 @@ void TrainConfig::validate() const {
   if (checkpoint_dir.empty()) throw ConfigError("a checkpoint folder is required");
 }
 
-void to_json(nlohmann::json& j, const TrainConfig& c) {
-  j = {{"batch_size", c.batch_size},
-       {"accumulate", c.accumulate},
-       {"mixed_precision", to_string(c.mixed_precision)},
-       {"lr", c.lr},
-       {"beta1", c.beta1},
-       {"beta2", c.beta2},
-       {"weight_decay", c.weight_decay},
-       {"iterations", c.iterations},
-       {"checkpoint_every", c.checkpoint_every},
-       {"eval_every", c.eval_every},
-       {"ema_rate", c.ema_rate},
-       {"random_flip", c.random_flip},
-       {"anneal_power", c.anneal_power},
-       {"seed", c.seed},
-       {"checkpoint_dir", c.checkpoint_dir},
-       {"on_non_finite", c.on_non_finite == NonFinitePolicy::Stop ? "stop" : "rollback"},
-       {"max_rollbacks", c.max_rollbacks},
-       {"on_write_error", c.on_write_error == WriteFailurePolicy::Stop ? "stop" : "continue"}};
-}
-
-void from_json(const nlohmann::json& j, TrainConfig& c) {
-  const TrainConfig d;
-  c.batch_size = j.value("batch_size", d.batch_size);
-  c.accumulate = j.value("accumulate", d.accumulate);
-  c.mixed_precision = parse_mixed_precision(j.value("mixed_precision", to_string(d.mixed_precision)));
-  c.lr = j.value("lr", d.lr);
-  c.beta1 = j.value("beta1", d.beta1);
-  c.beta2 = j.value("beta2", d.beta2);
-  c.weight_decay = j.value("weight_decay", d.weight_decay);
-  c.iterations = j.value("iterations", d.iterations);
-  c.checkpoint_every = j.value("checkpoint_every", d.checkpoint_every);
-  c.eval_every = j.value("eval_every", d.eval_every);
-  c.ema_rate = j.value("ema_rate", d.ema_rate);
-  c.random_flip = j.value("random_flip", d.random_flip);
-  c.anneal_power = j.value("anneal_power", d.anneal_power);
-  c.seed = j.value("seed", d.seed);
-  c.checkpoint_dir = j.value("checkpoint_dir", d.checkpoint_dir);
-  c.on_non_finite = j.value("on_non_finite", std::string("stop")) == "rollback" ? NonFinitePolicy::Rollback : NonFinitePolicy::Stop;
-  c.max_rollbacks = j.value("max_rollbacks", d.max_rollbacks);
-  c.on_write_error = j.value("on_write_error", std::string("stop")) == "continue" ? WriteFailurePolicy::Continue : WriteFailurePolicy::Stop;
-}
-
 namespace {
 
 using detail::kHeldoutStream;

@@ -393,6 +393,44 @@ class TestTrainer : public QObject {
 
   // The multi-tensor Adam takes LibTorch's Adam steps to the bit (weight decay on and off; one
   // parameter without a gradient), and each reads the state the other saved.
+  // Run configs (config.json, checkpoints) keep every setting; keys left out take the defaults.
+  void configsRoundTripThroughJson() {
+    ncsn::TrainConfig c;
+    c.batch_size = 12;
+    c.accumulate = 3;
+    c.mixed_precision = ncsn::MixedPrecision::BFloat16;
+    c.lr = 2e-4;
+    c.beta1 = 0.5;
+    c.beta2 = 0.9;
+    c.weight_decay = 1e-5;
+    c.iterations = 77;
+    c.checkpoint_every = 7;
+    c.eval_every = 0;
+    c.ema_rate = 0.99;
+    c.random_flip = true;
+    c.anneal_power = 1.5;
+    c.seed = 99;
+    c.checkpoint_dir = "elsewhere";
+    c.on_non_finite = ncsn::NonFinitePolicy::Rollback;
+    c.max_rollbacks = 5;
+    c.on_write_error = ncsn::WriteFailurePolicy::Continue;
+    const nlohmann::json j = c;
+    QCOMPARE(j.size(), size_t{18});
+    QCOMPARE(j["mixed_precision"].get<std::string>(), std::string("bf16"));
+    QCOMPARE(j["on_non_finite"].get<std::string>(), std::string("rollback"));
+    QCOMPARE(j["on_write_error"].get<std::string>(), std::string("continue"));
+    QVERIFY(nlohmann::json(j.get<ncsn::TrainConfig>()) == j);
+
+    const auto sparse = nlohmann::json{{"lr", 0.01}}.get<ncsn::TrainConfig>();
+    QCOMPARE(sparse.lr, 0.01);
+    QCOMPARE(sparse.batch_size, ncsn::TrainConfig{}.batch_size);
+    const auto model = nlohmann::json{{"ngf", 32}}.get<ncsn::ModelConfig>();
+    QCOMPARE(model.ngf, int64_t{32});
+    QCOMPARE(model.image_size, ncsn::ModelConfig{}.image_size);
+    QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, (nlohmann::json{{"mixed_precision", "fp8"}}.get<ncsn::TrainConfig>()));
+    QVERIFY_THROWS_EXCEPTION(nlohmann::json::type_error, (nlohmann::json{{"batch_size", "many"}}.get<ncsn::TrainConfig>()));
+  }
+
   void foreachAdamTakesLibTorchAdamSteps() {
     for (double decay : {0.0, 0.01}) {
       torch::manual_seed(8);

@@ -15,8 +15,8 @@ struct FeatureClassifierConfig {
   int64_t channels = 1, image_size = 28, num_classes = 10;
   int64_t feature_dim = 128;
 };
-void to_json(nlohmann::json& j, const FeatureClassifierConfig& c);
-void from_json(const nlohmann::json& j, FeatureClassifierConfig& c);
+// JSON with the field names as keys, all required.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FeatureClassifierConfig, channels, image_size, num_classes, feature_dim)
 
 // conv3x3(32)-ReLU-maxpool, conv3x3(64)-ReLU-maxpool, linear(feature_dim)-ReLU, linear(classes).
 // Inputs are images in [0, 1], [N, C, H, W].

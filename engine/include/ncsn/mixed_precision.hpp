@@ -3,6 +3,7 @@
 // (as torch.autocast does), with float32 weights, optimizer and loss.
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
 #include <torch/types.h>
 
 namespace ncsn {
@@ -12,6 +13,9 @@ enum class MixedPrecision { Off, BFloat16, Float16 };
 std::string to_string(MixedPrecision precision);  // "off", "bf16", "fp16"
 // Throws ConfigError naming the accepted values.
 MixedPrecision parse_mixed_precision(const std::string& name);
+// JSON: the names above; an unknown one throws ConfigError, as parse_mixed_precision does.
+void to_json(nlohmann::json& j, MixedPrecision precision);
+void from_json(const nlohmann::json& j, MixedPrecision& precision);
 // Float16 autocast exists for CUDA only (LibTorch's CPU autocast is bfloat16); throws ConfigError.
 void check_mixed_precision(MixedPrecision precision, const torch::Device& device);
 

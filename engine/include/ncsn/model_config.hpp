@@ -20,7 +20,7 @@ struct ModelConfig {
   std::string describe() const;  // one line, e.g. "1x28x28, ngf 64, L=10, sigma 1 -> 0.01"
 };
 
-void to_json(nlohmann::json& j, const ModelConfig& c);
-void from_json(const nlohmann::json& j, ModelConfig& c);
+// JSON with the field names as keys; a key left out keeps its default.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ModelConfig, channels, image_size, ngf, num_classes, sigma_begin, sigma_end)
 
 }  // namespace ncsn

@@ -50,8 +50,14 @@ struct TrainConfig {
 
   void validate() const;
 };
-void to_json(nlohmann::json& j, const TrainConfig& c);
-void from_json(const nlohmann::json& j, TrainConfig& c);
+// JSON with the field names as keys; a key left out keeps its default, an unknown policy is Stop.
+NLOHMANN_JSON_SERIALIZE_ENUM(NonFinitePolicy, {{NonFinitePolicy::Stop, "stop"}, {NonFinitePolicy::Rollback, "rollback"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(WriteFailurePolicy,
+                             {{WriteFailurePolicy::Stop, "stop"}, {WriteFailurePolicy::Continue, "continue"}})
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, batch_size, accumulate, mixed_precision, lr, beta1, beta2,
+                                                weight_decay, iterations, checkpoint_every, eval_every, ema_rate,
+                                                random_flip, anneal_power, seed, checkpoint_dir, on_non_finite,
+                                                max_rollbacks, on_write_error)
 
 struct TrainProgress {
   int64_t step = 0, total = 0;
