@@ -62,8 +62,12 @@ void apply_config_file(TrainOptions& o, const CLI::App& cmd) {
   }
   const auto model = o.model;
   const auto train = o.train;
-  if (j.contains("model")) o.model = j["model"].get<ModelConfig>();
-  if (j.contains("training")) o.train = j["training"].get<TrainConfig>();
+  try {
+    if (j.contains("model")) o.model = j["model"].get<ModelConfig>();
+    if (j.contains("training")) o.train = j["training"].get<TrainConfig>();
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError("config file " + o.config_file + " has a value of the wrong type (" + e.what() + ")");
+  }
   // Flags given on the command line win over the file.
   auto given = [&](const char* name) { return cmd.count(name) > 0; };
   if (given("--ngf")) o.model.ngf = model.ngf;
@@ -79,6 +83,11 @@ void apply_config_file(TrainOptions& o, const CLI::App& cmd) {
   if (given("--eval-every")) o.train.eval_every = train.eval_every;
   if (given("--ema")) o.train.ema_rate = train.ema_rate;
   if (given("--seed")) o.train.seed = train.seed;
+  if (given("--on-nan")) o.train.on_non_finite = train.on_non_finite;
+  if (given("--on-write-error")) o.train.on_write_error = train.on_write_error;
+  // Flips saved in the file stand; "auto" decides by the dataset only where the file says nothing.
+  if (j.contains("training") && j["training"].contains("random_flip") && !given("--flip"))
+    o.flip = o.train.random_flip ? "on" : "off";
   o.train.checkpoint_dir = train.checkpoint_dir;  // the run folder is where we are, even if it moved
   if (j.contains("dataset") && !given("--dataset")) o.dataset = j["dataset"].get<std::string>();
   // The saved location and size belong to the saved dataset, not to one named on the command line.
@@ -97,6 +106,8 @@ void write_run_config(const TrainOptions& o) {
 
 void run_train(TrainOptions& o, const CLI::App& cmd) {
   o.train.mixed_precision = parse_mixed_precision(o.amp);
+  o.train.on_non_finite = o.on_nan == "rollback" ? NonFinitePolicy::Rollback : NonFinitePolicy::Stop;
+  o.train.on_write_error = o.on_write_error == "continue" ? WriteFailurePolicy::Continue : WriteFailurePolicy::Stop;
   apply_config_file(o, cmd);
   const auto device = prepare_device(o.common);
   auto source = DatasetSource::parse(o.dataset, o.data_path);
@@ -106,8 +117,6 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
   o.model.channels = train_set.channels();
   o.model.image_size = train_set.height();
   o.train.random_flip = o.flip == "auto" ? source.random_flip_by_default() : o.flip == "on";
-  o.train.on_non_finite = o.on_nan == "rollback" ? NonFinitePolicy::Rollback : NonFinitePolicy::Stop;
-  o.train.on_write_error = o.on_write_error == "continue" ? WriteFailurePolicy::Continue : WriteFailurePolicy::Stop;
 
   Trainer trainer(o.model, o.train, train_set, test_set, device);
   std::optional<std::string> resumed;

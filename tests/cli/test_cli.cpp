@@ -96,6 +96,39 @@ class TestCli : public QObject {
     QCOMPARE(ncsn::read_checkpoint_meta(ncsn::test::str(tiny_->checkpoint(9))).model.ngf, int64_t{4});
   }
 
+  // Resuming keeps the failure policies and flips the run started with; flags given then win.
+  void resumingKeepsTheRunsPoliciesAndFlips() {
+    const QString run = dir_.filePath("policy-run");
+    const auto training_at = [&](int step) {
+      return ncsn::read_checkpoint_meta(ncsn::test::str(run + QString("/checkpoint_%1.ncsn").arg(step))).training;
+    };
+    auto r = ncsn_cli({"train", "--dataset", "mnist", "--data", tiny_->data_dir, "--out", run, "--ngf", "4", "--batch", "8",
+                       "--iters", "2", "--checkpoint-every", "2", "--eval-every", "0", "--on-nan", "rollback",
+                       "--on-write-error", "continue", "--flip", "on", "--threads", "1", "-q"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = ncsn_cli({"train", "--out", run, "--iters", "4", "--threads", "1", "-q"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    auto training = training_at(4);
+    QCOMPARE(training["on_non_finite"].get<std::string>(), std::string("rollback"));
+    QCOMPARE(training["on_write_error"].get<std::string>(), std::string("continue"));
+    QCOMPARE(training["random_flip"].get<bool>(), true);
+
+    r = ncsn_cli({"train", "--out", run, "--iters", "6", "--on-nan", "stop", "--flip", "off", "--threads", "1", "-q"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    training = training_at(6);
+    QCOMPARE(training["on_non_finite"].get<std::string>(), std::string("stop"));
+    QCOMPARE(training["on_write_error"].get<std::string>(), std::string("continue"));
+    QCOMPARE(training["random_flip"].get<bool>(), false);
+
+    // A config file with a value of the wrong type: one line naming the file.
+    const QString bad = dir_.filePath("bad-config.json");
+    ncsn::test::write_bytes(ncsn::test::str(bad), R"({"training": {"batch_size": "many"}})");
+    r = ncsn_cli({"train", "--config", bad, "--dataset", "mnist", "--data", tiny_->data_dir, "--out", dir_.filePath("bad-run")});
+    QCOMPARE(r.code, 1);
+    QVERIFY(ncsn::test::one_line_error(r));
+    QVERIFY2(r.err.contains("bad-config.json has a value of the wrong type"), qPrintable(r.err));
+  }
+
   void sampleWritesAGridWithItsSettings() {
     const QString out = dir_.filePath("grid.png"), strip = dir_.filePath("strip.png");
     auto r = ncsn_cli({"sample", "-c", tiny_->checkpoint(9), "-n", "6", "--columns", "3", "-T", "2", "--seed", "42", "--out", out,
