@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libtorch-dev
+  libtorch-dev libgloo-dev  # libgloo-dev: the headers of c10d's Gloo backend (multi-process training)
   qt6-base-dev qt6-base-dev-tools libqt6svg6 qt6-image-formats-plugins
   libqcustomplot-dev
   libopencv-dev

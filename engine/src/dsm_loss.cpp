@@ -30,12 +30,21 @@ torch::Tensor dsm_loss(const ScoreFunction& score, const torch::Tensor& x, const
   return dsm_loss_per_example(score, x, labels, sigmas, anneal_power).mean();
 }
 
-torch::Tensor per_level_mean(const torch::Tensor& per_example, const torch::Tensor& labels, int64_t levels) {
+torch::Tensor per_level_totals(const torch::Tensor& per_example, const torch::Tensor& labels, int64_t levels) {
   auto loss = per_example.detach().to(torch::kCPU, torch::kDouble);
   auto idx = labels.to(torch::kCPU);
   auto sums = torch::zeros({levels}, torch::kDouble).index_add_(0, idx, loss);
   auto counts = torch::zeros({levels}, torch::kDouble).index_add_(0, idx, torch::ones_like(loss));
+  return torch::stack({sums, counts});
+}
+
+torch::Tensor level_means(const torch::Tensor& totals) {
+  const auto sums = totals[0], counts = totals[1];
   return torch::where(counts > 0, sums / counts, torch::full_like(sums, std::numeric_limits<double>::quiet_NaN()));
+}
+
+torch::Tensor per_level_mean(const torch::Tensor& per_example, const torch::Tensor& labels, int64_t levels) {
+  return level_means(per_level_totals(per_example, labels, levels));
 }
 
 torch::Tensor uniform_dequantize(const torch::Tensor& x) { return x * (255.0 / 256.0) + torch::rand_like(x) / 256.0; }

@@ -64,6 +64,13 @@ torch::Tensor place_training_images(const torch::Tensor& images, const torch::De
   }
 }
 
+std::vector<torch::Tensor> gradients(torch::nn::Module& module) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : module.parameters())
+    if (p.grad().defined()) grads.push_back(p.grad());
+  return grads;
+}
+
 }  // namespace
 
 Trainer::Trainer(const ModelConfig& model, const TrainConfig& train, ImageDataset train_set, ImageDataset test_set,
@@ -103,8 +110,17 @@ void Trainer::resume_from(const std::string& checkpoint) {
   if (scaler_ && meta.training.is_object() && meta.training.contains("loss_scale")) scaler_->restore(meta.training["loss_scale"]);
 }
 
+void Trainer::join_processes(const DataParallelConfig& processes) {
+  const int64_t shares = processes.world_size * train_.accumulate;
+  if (train_.batch_size % shares != 0)
+    throw ConfigError("the batch size (" + std::to_string(train_.batch_size) + ") must divide among the " +
+                      std::to_string(processes.world_size) + " processes and each share into " +
+                      std::to_string(train_.accumulate) + " gradient part(s): use a multiple of " + std::to_string(shares));
+  group_ = std::make_unique<DataParallelGroup>(processes);
+}
+
 std::optional<std::string> Trainer::resume_latest() {
-  removed_temp_files_ += remove_stale_temp_files(train_.checkpoint_dir);
+  if (writes_checkpoints()) removed_temp_files_ += remove_stale_temp_files(train_.checkpoint_dir);
   for (const auto& path : list_checkpoints(train_.checkpoint_dir)) {
     try {
       resume_from(path);
@@ -132,6 +148,13 @@ double Trainer::train_step(TrainProgress& progress) {
   auto x = next_batch();
   auto labels = torch::randint(model_config_.num_classes, {x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(device_));
   auto z = torch::randn_like(x);  // drawn for the whole batch, so the parts add up to its step
+  const int64_t batch = x.size(0);
+  if (group_) {  // this process's share, of draws made for the whole batch as one process makes them
+    const int64_t share = batch / group_->world_size(), first = share * group_->rank();
+    x = x.narrow(0, first, share);
+    labels = labels.narrow(0, first, share);
+    z = z.narrow(0, first, share);
+  }
   const auto score = score_function(model_, train_.mixed_precision, device_);
   optimizer_->zero_grad();
   std::vector<torch::Tensor> parts;
@@ -141,14 +164,20 @@ double Trainer::train_step(TrainProgress& progress) {
     auto per_example = dsm_loss_per_example(score, x.narrow(0, begin, part), labels.narrow(0, begin, part),
                                             z.narrow(0, begin, part), sigmas_, train_.anneal_power);
     // This part's share of the batch mean (times the fp16 loss scale).
-    (per_example.sum() * (loss_scale / static_cast<double>(x.size(0)))).backward();
+    (per_example.sum() * (loss_scale / static_cast<double>(batch))).backward();
     parts.push_back(per_example.detach());
   }
   auto per_example = torch::cat(parts);
-  const double value = per_example.mean().item<double>();
+  // The batch loss and the per-level totals, summed over the processes in one collective.
+  const int64_t levels = model_config_.num_classes;
+  auto totals = torch::cat({(per_example.sum() / static_cast<double>(batch)).to(torch::kCPU, torch::kDouble).reshape({1}),
+                            per_level_totals(per_example, labels, levels).flatten()});
+  if (group_) group_->sum({totals});
+  const double value = totals[0].item<double>();
   if (!std::isfinite(value)) return value;  // never step on a NaN gradient
-  auto levels = per_level_mean(per_example, labels, model_config_.num_classes);
-  progress.level_loss.assign(levels.data_ptr<double>(), levels.data_ptr<double>() + levels.numel());
+  auto means = level_means(totals.narrow(0, 1, 2 * levels).view({2, levels}));
+  progress.level_loss.assign(means.data_ptr<double>(), means.data_ptr<double>() + means.numel());
+  if (group_) group_->sum(gradients(*model_));
   if (scaler_ && !unscale_gradients()) return value;
   optimizer_->step();
   update_ema();
@@ -203,10 +232,6 @@ void Trainer::set_lr(double lr) {
 }
 
 std::string Trainer::save_checkpoint() {
-  // A folder that cannot be created is a write failure like any other, not a filesystem_error.
-  std::error_code ec;
-  std::filesystem::create_directories(train_.checkpoint_dir, ec);
-  if (ec) throw WriteError("could not create the checkpoint folder " + train_.checkpoint_dir + ": " + ec.message());
   CheckpointMeta meta;
   meta.model = model_config_;
   meta.step = step_;
@@ -221,9 +246,43 @@ std::string Trainer::save_checkpoint() {
   }
   meta.heldout_loss = checkpoint_heldout();
   const std::string path = checkpoint_path(train_.checkpoint_dir, step_);
-  ncsn::save_checkpoint(path, model_, meta, optimizer_.get(), ema_.is_empty() ? nullptr : &ema_);
+  std::string failure;
+  if (writes_checkpoints()) {
+    try {
+      write_checkpoint(path, meta);
+    } catch (const WriteError& e) {
+      if (!group_) throw;
+      failure = e.what();
+    }
+  }
+  // Every process learns whether process 0 could write, so that all train on or stop together.
+  if (group_ && !group_->all(failure.empty()))
+    throw WriteError(failure.empty() ? "process 0 could not write " + path : failure);
   last_checkpoint_ = path;
   return path;
+}
+
+void Trainer::write_checkpoint(const std::string& path, const CheckpointMeta& meta) {
+  // A folder that cannot be created is a write failure like any other, not a filesystem_error.
+  std::error_code ec;
+  std::filesystem::create_directories(train_.checkpoint_dir, ec);
+  if (ec) throw WriteError("could not create the checkpoint folder " + train_.checkpoint_dir + ": " + ec.message());
+  ncsn::save_checkpoint(path, model_, meta, optimizer_.get(), ema_.is_empty() ? nullptr : &ema_);
+}
+
+// Processes that differ would exchange gradients of different networks, or of different steps.
+void Trainer::check_processes_agree() {
+  nlohmann::json settings = {{"model", model_config_}, {"training", train_}};
+  settings["training"].erase("checkpoint_dir");  // the same folder may have other paths on other machines
+  const auto fingerprint = static_cast<int64_t>(std::hash<std::string>{}(settings.dump()) >> 1);
+  if (!group_->all(fingerprint == group_->max(fingerprint)))
+    throw ConfigError("the training processes were started with different settings (model, batch, learning rate, "
+                      "...): start every process with the same flags or config");
+  const int64_t newest = group_->max(step_), oldest = -group_->max(-step_);
+  if (newest != oldest)
+    throw ConfigError("the training processes start from different steps (" + std::to_string(oldest) + " to " +
+                      std::to_string(newest) + "; this one from " + std::to_string(step_) +
+                      "): every process must see the same run folder");
 }
 
 bool Trainer::recover_from_divergence(double loss, const TrainerEvents& events) {
@@ -263,11 +322,15 @@ TrainResult Trainer::run(const TrainerEvents& events, JobControl* control) {
   const auto start = clock::now();
   const int64_t first_step = step_;
   TrainResult result;
+  if (group_) check_processes_agree();
   while (step_ < train_.iterations) {
+    bool stop = false;
     if (control) {
       control->wait_while_paused();
-      if (control->stop_request() != StopRequest::None) break;
+      stop = control->stop_request() != StopRequest::None;
     }
+    if (group_) stop = group_->any(stop);  // every process stops after the same step
+    if (stop) break;
     TrainProgress progress;
     const double loss = train_step(progress);
     if (!std::isfinite(loss)) {

@@ -25,5 +25,9 @@ torch::Tensor uniform_dequantize(const torch::Tensor& x);
 
 // Mean loss of each level present in the batch (NaN for absent ones): [L], on the CPU, detached.
 torch::Tensor per_level_mean(const torch::Tensor& per_example, const torch::Tensor& labels, int64_t levels);
+// The same in two halves, so that totals from several processes can be summed first: each level's
+// summed loss and example count, [2, L] double on the CPU; and the means from those totals.
+torch::Tensor per_level_totals(const torch::Tensor& per_example, const torch::Tensor& labels, int64_t levels);
+torch::Tensor level_means(const torch::Tensor& totals);
 
 }  // namespace ncsn

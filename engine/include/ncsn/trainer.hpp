@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "ncsn/data_parallel_group.hpp"
 #include "ncsn/image_dataset.hpp"
 #include "ncsn/job_control.hpp"
 #include "ncsn/loss_scaler.hpp"
@@ -20,6 +21,8 @@
 #include "ncsn/training_batch_loader.hpp"
 
 namespace ncsn {
+
+struct CheckpointMeta;
 
 enum class NonFinitePolicy { Stop, Rollback };
 // A checkpoint that cannot be written (disk full): stop, or train on and try again at the next one.
@@ -94,6 +97,11 @@ class Trainer {
   // the temp files that killed runs left there (see removed_temp_files()).
   std::optional<std::string> resume_latest();
   int removed_temp_files() const { return removed_temp_files_; }
+  // Trains as one of `processes.world_size` processes, each on its share of every batch (the
+  // batch size must divide among them, and each share among the gradient parts), and waits for
+  // all of them to join. Process 0 writes the checkpoints, so every process must see the same run
+  // folder. Call before resuming.
+  void join_processes(const DataParallelConfig& processes);
 
   TrainResult run(const TrainerEvents& events = {}, JobControl* control = nullptr);
 
@@ -113,6 +121,9 @@ class Trainer {
   void update_ema();
   bool recover_from_divergence(double loss, const TrainerEvents& events);
   void save_periodic_checkpoint(const TrainerEvents& events);
+  void write_checkpoint(const std::string& path, const CheckpointMeta& meta);
+  bool writes_checkpoints() const { return !group_ || group_->rank() == 0; }
+  void check_processes_agree();
   void set_lr(double lr);
   // The held-out loss a checkpoint at the current step records: NaN when evaluation is off.
   double checkpoint_heldout() const;
@@ -134,6 +145,7 @@ class Trainer {
   int64_t last_heldout_step_ = -1;
   std::string last_checkpoint_;
   std::unique_ptr<TrainingBatchLoader> batches_;
+  std::unique_ptr<DataParallelGroup> group_;
 };
 
 }  // namespace ncsn
