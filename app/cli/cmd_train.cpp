@@ -1,5 +1,6 @@
 // ncsn train: denoising score matching on a dataset, with checkpoints and automatic resume.
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -7,6 +8,7 @@
 
 #include "cli_common.hpp"
 #include "ncsn/atomic_file.hpp"
+#include "ncsn/data_parallel_group.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/imageio/dataset_source.hpp"
 #include "ncsn/trainer.hpp"
@@ -28,7 +30,16 @@ struct TrainOptions {
   std::string config_file;
   ModelConfig model;
   TrainConfig train;
+  DataParallelConfig processes;
 };
+
+// torchrun's variables, so that its launcher (or a job scheduler that sets them) can start us.
+std::string default_rendezvous() {
+  const char* host = std::getenv("MASTER_ADDR");
+  const char* port = std::getenv("MASTER_PORT");
+  if (!host || !*host) return DataParallelConfig{}.rendezvous;
+  return std::string(host) + ":" + (port && *port ? port : "29500");
+}
 
 std::string loss_text(double loss, const std::optional<double>& heldout) {
   std::ostringstream s;
@@ -119,34 +130,40 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
   o.train.random_flip = o.flip == "auto" ? source.random_flip_by_default() : o.flip == "on";
 
   Trainer trainer(o.model, o.train, train_set, test_set, device);
+  if (o.processes.world_size > 1) trainer.join_processes(o.processes);
   std::optional<std::string> resumed;
   if (o.resume == "auto") resumed = trainer.resume_latest();
   else if (o.resume != "none") {
     trainer.resume_from(o.resume);
     resumed = o.resume;
   }
-  write_run_config(o);
+  // Process 0 speaks for the group and keeps its files; the others say only what goes wrong.
+  const bool lead = o.processes.rank == 0;
+  if (lead) write_run_config(o);
   const auto log = [&](const std::string& text) {
+    if (!lead) return;
     if (o.common.json) print_json({{"event", "message"}, {"text", text}});
     else std::cerr << text << "\n";
   };
+  const std::string processes =
+      o.processes.world_size > 1 ? " in " + std::to_string(o.processes.world_size) + " processes" : "";
   log("training " + o.model.describe() + " on " + train_set.name + " (" + std::to_string(train_set.size()) +
-      " images) on " + device.str() + (resumed ? ", resumed from " + *resumed : ""));
+      " images) on " + device.str() + processes + (resumed ? ", resumed from " + *resumed : ""));
   if (trainer.removed_temp_files() > 0)
     log("removed " + std::to_string(trainer.removed_temp_files()) + " unfinished temp file(s) left by an interrupted run");
 
   JobControl control;
   stop_on_interrupt(control);
-  ProgressBar bar("train", o.train.iterations, std::cerr, show_progress(o.common));
+  ProgressBar bar("train", o.train.iterations, std::cerr, lead && show_progress(o.common));
   std::optional<double> last_heldout;
   TrainerEvents events;
   events.on_progress = [&](const TrainProgress& p) {
     if (p.heldout_loss) last_heldout = p.heldout_loss;
-    if (o.common.json && (p.heldout_loss || p.step % 10 == 0)) print_json(progress_json(p));
+    if (lead && o.common.json && (p.heldout_loss || p.step % 10 == 0)) print_json(progress_json(p));
     bar.update(p.step, loss_text(p.loss, last_heldout));
   };
   events.on_checkpoint = [&](int64_t step, const std::string& path, double heldout) {
-    if (!o.common.json) return;
+    if (!lead || !o.common.json) return;
     nlohmann::json j = {{"event", "checkpoint"}, {"step", step}, {"path", path}};
     if (std::isfinite(heldout)) j["heldout_loss"] = heldout;
     print_json(j);
@@ -154,6 +171,7 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
   events.on_message = log;
   const auto result = trainer.run(events, &control);
   bar.finish();
+  if (!lead) return;
   if (o.common.json) {
     print_json({{"event", "finished"}, {"step", result.step}, {"completed", result.completed},
                 {"checkpoint", result.last_checkpoint}});
@@ -198,6 +216,17 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--on-write-error", o->on_write_error,
                   "When a checkpoint cannot be written (disk full): stop, or continue and retry at the next one")
       ->check(CLI::IsMember({"stop", "continue"}))->capture_default_str();
+  o->processes.rendezvous = default_rendezvous();
+  cmd->add_option("--processes", o->processes.world_size,
+                  "Train in this many processes (on one machine or several), each on its share of every batch; "
+                  "start each with its own --rank")
+      ->envname("WORLD_SIZE")->check(CLI::Range(1, 4096))->capture_default_str();
+  cmd->add_option("--rank", o->processes.rank, "This process, 0 to --processes - 1; process 0 writes the checkpoints")
+      ->envname("RANK")->capture_default_str();
+  cmd->add_option("--rendezvous", o->processes.rendezvous,
+                  "Where the processes meet: HOST:PORT (process 0 listens; default MASTER_ADDR:MASTER_PORT) or "
+                  "file:PATH (a new file on a folder they share)")
+      ->capture_default_str();
   add_common_options(*cmd, o->common);
   cmd->callback([o, cmd] { run_train(*o, *cmd); });
 }
