@@ -1,6 +1,10 @@
 // Training in several processes (c10d, Gloo), end to end through `ncsn train`: two processes take
 // the steps one process takes on the whole batch; a killed process stops the other with a clear
 // message and the run resumes; processes that disagree are refused.
+#include <sys/resource.h>
+
+#include <csignal>
+
 #include <QtTest/QtTest>
 
 #include <QJsonDocument>
@@ -59,8 +63,16 @@ class TestDataParallel : public QObject {
             "--eval-every", QString::number(eval_every), "--json", "--threads", "1"};
   }
 
-  // Starts process `rank` of two; both meet at a file that is new for each run.
-  void start(QProcess& p, const QStringList& args, int rank) const {
+  // Starts process `rank` of two; both meet at a file that is new for each run. With
+  // `max_file_bytes`, no file it writes may grow beyond that (a full disk).
+  void start(QProcess& p, const QStringList& args, int rank, rlim_t max_file_bytes = 0) const {
+    if (max_file_bytes > 0) {
+      p.setChildProcessModifier([max_file_bytes] {
+        ::signal(SIGXFSZ, SIG_IGN);  // async-signal-safe calls only, between fork and exec
+        const rlimit limit{max_file_bytes, max_file_bytes};
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+      });
+    }
     const QString meeting = "file:" + dir_.filePath(QString("meeting-%1").arg(meetings_));
     p.start(QStringLiteral(NCSN_CLI_PATH), args + QStringList{"--processes", "2", "--rank", QString::number(rank),
                                                               "--rendezvous", meeting});
@@ -133,6 +145,22 @@ class TestDataParallel : public QObject {
     QVERIFY2(again.out.contains(QString::fromStdString(", resumed from " + listed.front())), qPrintable(again.out));
     QCOMPARE(ncsn::read_checkpoint_meta(ncsn::checkpoint_path(ncsn::test::str(dir_.filePath("killed")), target)).step,
              int64_t{target});
+  }
+
+  // Process 0's disk is full: it stops with the reason, and the other learns of it and stops too.
+  void aCheckpointProcess0CannotWriteStopsBoth() {
+    QProcess first, second;
+    ++meetings_;
+    start(second, train("full", 2, 1, 0), 1);
+    start(first, train("full", 2, 1, 0), 0, 16384);
+    const auto lead = finish(first), other = finish(second);
+    QCOMPARE(lead.code, 1);
+    QCOMPARE(other.code, 1);
+    QVERIFY2(ncsn::test::one_line_error(lead) && lead.err.contains("checkpoint_1.ncsn"), qPrintable(lead.err));
+    QVERIFY2(ncsn::test::one_line_error(other) && other.err.contains("process 0 could not write") &&
+                 other.err.contains("checkpoint_1.ncsn"),
+             qPrintable(other.err));
+    QVERIFY(ncsn::list_checkpoints(ncsn::test::str(dir_.filePath("full"))).empty());
   }
 
   void processesThatDisagreeAreRefused() {
