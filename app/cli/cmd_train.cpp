@@ -138,7 +138,7 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
     resumed = o.resume;
   }
   // Process 0 speaks for the group and keeps its files; the others say only what goes wrong.
-  const bool lead = o.processes.rank == 0;
+  const bool lead = o.processes.world_size == 1 || o.processes.rank == 0;
   if (lead) write_run_config(o);
   const auto log = [&](const std::string& text) {
     if (!lead) return;
@@ -221,7 +221,8 @@ void add_train_command(CLI::App& app) {
                   "Train in this many processes (on one machine or several), each on its share of every batch; "
                   "start each with its own --rank")
       ->envname("WORLD_SIZE")->check(CLI::Range(1, 4096))->capture_default_str();
-  cmd->add_option("--rank", o->processes.rank, "This process, 0 to --processes - 1; process 0 writes the checkpoints")
+  cmd->add_option("--rank", o->processes.rank,
+                  "This process, 0 to --processes - 1 (process 0 writes the checkpoints; ignored with one process)")
       ->envname("RANK")->capture_default_str();
   cmd->add_option("--rendezvous", o->processes.rendezvous,
                   "Where the processes meet: HOST:PORT (process 0 listens; default MASTER_ADDR:MASTER_PORT) or "

@@ -1,6 +1,7 @@
 #include "ncsn/data_parallel_group.hpp"
 
 #include <cstdlib>
+#include <utility>
 
 #include "ncsn/errors.hpp"
 
@@ -32,25 +33,37 @@ struct DataParallelGroup::Backend {
 
 namespace {
 
-c10::intrusive_ptr<c10d::Store> meeting_point(const DataParallelConfig& c) {
-  if (c.rendezvous.rfind("file:", 0) == 0) return c10::make_intrusive<c10d::FileStore>(c.rendezvous.substr(5), c.world_size);
-  const auto colon = c.rendezvous.rfind(':');
+bool is_file_rendezvous(const std::string& rendezvous) { return rendezvous.rfind("file:", 0) == 0; }
+
+// The host and port of a "host:port" rendezvous.
+std::pair<std::string, uint16_t> host_and_port(const std::string& rendezvous) {
+  const auto colon = rendezvous.rfind(':');
   int port = -1;
-  if (colon != std::string::npos && colon > 0) port = std::atoi(c.rendezvous.c_str() + colon + 1);
-  if (port < 1 || port > 65535)
-    throw ConfigError("the rendezvous '" + c.rendezvous + "' is neither host:port nor file:PATH");
+  if (colon != std::string::npos && colon > 0) port = std::atoi(rendezvous.c_str() + colon + 1);
+  if (port < 1 || port > 65535) throw ConfigError("the rendezvous '" + rendezvous + "' is neither host:port nor file:PATH");
+  return {rendezvous.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+c10::intrusive_ptr<c10d::Store> meeting_point(const DataParallelConfig& c) {
+  if (is_file_rendezvous(c.rendezvous)) return c10::make_intrusive<c10d::FileStore>(c.rendezvous.substr(5), c.world_size);
+  const auto [host, port] = host_and_port(c.rendezvous);
   c10d::TCPStoreOptions o;
-  o.port = static_cast<uint16_t>(port);
+  o.port = port;
   o.isServer = c.rank == 0;
   o.numWorkers = c.world_size;
   o.timeout = c.timeout;
-  return c10::make_intrusive<c10d::TCPStore>(c.rendezvous.substr(0, colon), o);
+  return c10::make_intrusive<c10d::TCPStore>(host, o);
 }
 
-// GLOO_SOCKET_IFNAME picks the network interface, as in PyTorch; else the host name's address.
-std::shared_ptr<::gloo::transport::Device> transport_device() {
+// GLOO_SOCKET_IFNAME picks the network interface, as in PyTorch. A rendezvous on the loopback
+// address means one machine, so the loopback interface; else the address of the host name.
+std::shared_ptr<::gloo::transport::Device> transport_device(const DataParallelConfig& c) {
   const char* interface = std::getenv("GLOO_SOCKET_IFNAME");
   if (interface && *interface) return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
+  if (!is_file_rendezvous(c.rendezvous)) {
+    const auto host = host_and_port(c.rendezvous).first;
+    if (host == "localhost" || host.rfind("127.", 0) == 0) return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+  }
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 
@@ -64,7 +77,7 @@ DataParallelGroup::DataParallelGroup(const DataParallelConfig& config) : config_
                       ": the rank must be 0 to the number of processes minus 1");
   try {
     auto options = c10d::ProcessGroupGloo::Options::create(config.timeout);
-    options->devices.push_back(transport_device());
+    options->devices.push_back(transport_device(config));
     backend_ = std::make_unique<Backend>();
     backend_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(meeting_point(config), config.rank, config.world_size, options);
   } catch (const ConfigError&) {

@@ -73,6 +73,10 @@ class TestDataParallel : public QObject {
         ::setrlimit(RLIMIT_FSIZE, &limit);
       });
     }
+    // A file rendezvous may join machines; here all run on this one (and need no resolvable host name).
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("GLOO_SOCKET_IFNAME", "lo");
+    p.setProcessEnvironment(env);
     const QString meeting = "file:" + dir_.filePath(QString("meeting-%1").arg(meetings_));
     p.start(QStringLiteral(NCSN_CLI_PATH), args + QStringList{"--processes", "2", "--rank", QString::number(rank),
                                                               "--rendezvous", meeting});
