@@ -151,6 +151,35 @@ class TestDataParallel : public QObject {
              int64_t{target});
   }
 
+  // Ctrl-C (or SIGTERM) in any one process stops all of them after the same step, with a checkpoint.
+  void stoppingOneProcessStopsAllAtTheSameStep() {
+    QProcess first, second;
+    ++meetings_;
+    start(second, train("stopped", 1000000, 1000000, 0), 1);
+    start(first, train("stopped", 1000000, 1000000, 0), 0);
+    QVERIFY(first.waitForStarted() && second.waitForStarted());
+    QByteArray out;
+    QElapsedTimer clock;
+    clock.start();
+    while (!out.contains("\"step\":10,") && first.state() == QProcess::Running && clock.elapsed() < 60000) {
+      first.waitForReadyRead(50);
+      out += first.readAllStandardOutput();
+    }
+    QVERIFY2(out.contains("\"step\":10,"), out.constData());
+    second.terminate();  // SIGTERM to process 1 only
+    auto lead = finish(first);
+    const auto other = finish(second);
+    QCOMPARE(other.code, 130);  // as any interrupted command
+    QVERIFY2(lead.code == 0 && other.err.isEmpty(), qPrintable(lead.err + other.err));
+    const auto finished = QJsonDocument::fromJson(lead.out.trimmed().split('\n').last().toUtf8()).object();
+    QCOMPARE(finished["event"].toString(), QStringLiteral("finished"));
+    QVERIFY(!finished["completed"].toBool());
+    const int step = finished["step"].toInt();
+    QVERIFY(step >= 10);
+    QCOMPARE(ncsn::list_checkpoints(ncsn::test::str(dir_.filePath("stopped"))),
+             std::vector<std::string>{ncsn::checkpoint_path(ncsn::test::str(dir_.filePath("stopped")), step)});
+  }
+
   // Process 0's disk is full: it stops with the reason, and the other learns of it and stops too.
   void aCheckpointProcess0CannotWriteStopsBoth() {
     QProcess first, second;
