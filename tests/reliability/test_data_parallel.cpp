@@ -82,13 +82,32 @@ class TestDataParallel : public QObject {
                                                               "--rendezvous", meeting});
   }
 
-  std::pair<CliRun, CliRun> run_both(const QStringList& args0, const QStringList& args1) {
-    QProcess first, second;
+  // Starts both processes of a run at a new meeting point, process 1 first.
+  void start_both(QProcess& first, QProcess& second, const QStringList& args0, const QStringList& args1,
+                  rlim_t max_file_bytes0 = 0) {
     ++meetings_;
     start(second, args1, 1);
-    start(first, args0, 0);
+    start(first, args0, 0, max_file_bytes0);
+  }
+
+  std::pair<CliRun, CliRun> run_both(const QStringList& args0, const QStringList& args1) {
+    QProcess first, second;
+    start_both(first, second, args0, args1);
     auto r0 = finish(first);
     return {r0, finish(second)};
+  }
+
+  // What process `p` prints until `mark` appears (60 s at most).
+  static QByteArray read_until(QProcess& p, const QByteArray& mark) {
+    QByteArray out;
+    if (!p.waitForStarted()) return out;
+    QElapsedTimer clock;
+    clock.start();
+    while (!out.contains(mark) && p.state() == QProcess::Running && clock.elapsed() < 60000) {
+      p.waitForReadyRead(50);
+      out += p.readAllStandardOutput();
+    }
+    return out;
   }
 
  private slots:
@@ -120,17 +139,8 @@ class TestDataParallel : public QObject {
 
   void aKilledProcessStopsTheOtherAndTheRunResumes() {
     QProcess first, second;
-    ++meetings_;
-    start(second, train("killed", 1000000, 1, 0), 1);
-    start(first, train("killed", 1000000, 1, 0), 0);
-    QVERIFY(first.waitForStarted() && second.waitForStarted());
-    QByteArray out;
-    QElapsedTimer clock;
-    clock.start();
-    while (!out.contains("\"event\":\"checkpoint\",\"path\"") && first.state() == QProcess::Running && clock.elapsed() < 60000) {
-      first.waitForReadyRead(50);
-      out += first.readAllStandardOutput();
-    }
+    start_both(first, second, train("killed", 1000000, 1, 0), train("killed", 1000000, 1, 0));
+    const auto out = read_until(first, "\"event\":\"checkpoint\"");
     QVERIFY2(out.contains("\"event\":\"checkpoint\""), out.constData());
     second.kill();  // SIGKILL, mid-training
     second.waitForFinished();
@@ -154,17 +164,8 @@ class TestDataParallel : public QObject {
   // Ctrl-C (or SIGTERM) in any one process stops all of them after the same step, with a checkpoint.
   void stoppingOneProcessStopsAllAtTheSameStep() {
     QProcess first, second;
-    ++meetings_;
-    start(second, train("stopped", 1000000, 1000000, 0), 1);
-    start(first, train("stopped", 1000000, 1000000, 0), 0);
-    QVERIFY(first.waitForStarted() && second.waitForStarted());
-    QByteArray out;
-    QElapsedTimer clock;
-    clock.start();
-    while (!out.contains("\"step\":10,") && first.state() == QProcess::Running && clock.elapsed() < 60000) {
-      first.waitForReadyRead(50);
-      out += first.readAllStandardOutput();
-    }
+    start_both(first, second, train("stopped", 1000000, 1000000, 0), train("stopped", 1000000, 1000000, 0));
+    const auto out = read_until(first, "\"step\":10,");
     QVERIFY2(out.contains("\"step\":10,"), out.constData());
     second.terminate();  // SIGTERM to process 1 only
     auto lead = finish(first);
@@ -183,9 +184,7 @@ class TestDataParallel : public QObject {
   // Process 0's disk is full: it stops with the reason, and the other learns of it and stops too.
   void aCheckpointProcess0CannotWriteStopsBoth() {
     QProcess first, second;
-    ++meetings_;
-    start(second, train("full", 2, 1, 0), 1);
-    start(first, train("full", 2, 1, 0), 0, 16384);
+    start_both(first, second, train("full", 2, 1, 0), train("full", 2, 1, 0), 16384);
     const auto lead = finish(first), other = finish(second);
     QCOMPARE(lead.code, 1);
     QCOMPARE(other.code, 1);
