@@ -5,7 +5,9 @@
 
 #include "ncsn/errors.hpp"
 
-#if __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>) && __has_include(<gloo/config.h>)
+// LibTorch built with Gloo says so (USE_C10D_GLOO); its c10d header also needs Gloo's own headers.
+#if defined(USE_C10D_GLOO) && __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>) && \
+    __has_include(<gloo/config.h>)
 #define NCSN_WITH_GLOO 1
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
