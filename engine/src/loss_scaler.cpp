@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "gradients.hpp"
+
 namespace ncsn {
 
 LossScaler::LossScaler(double initial_scale, int64_t growth_interval)
@@ -9,9 +11,7 @@ LossScaler::LossScaler(double initial_scale, int64_t growth_interval)
 
 bool LossScaler::unscale(const std::vector<torch::Tensor>& params) const {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads;
-  for (const auto& p : params)
-    if (p.grad().defined()) grads.push_back(p.grad());
+  auto grads = detail::defined_gradients(params);
   if (grads.empty()) return false;
   // Multi-tensor kernels, as for Adam: a gradient's norm is Inf or NaN exactly when one of its
   // entries is (or when it is beyond float's range, which is no usable step either).

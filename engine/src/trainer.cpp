@@ -12,6 +12,7 @@
 #include "ncsn/fault_injection.hpp"
 #include "ncsn/foreach_adam.hpp"
 #include "ncsn/noise_schedule.hpp"
+#include "gradients.hpp"
 #include "seed_mixing.hpp"
 
 namespace ncsn {
@@ -62,13 +63,6 @@ torch::Tensor place_training_images(const torch::Tensor& images, const torch::De
   } catch (const c10::OutOfMemoryError&) {
     return images;  // no room beside the model: gather on the host as for large datasets
   }
-}
-
-std::vector<torch::Tensor> gradients(torch::nn::Module& module) {
-  std::vector<torch::Tensor> grads;
-  for (const auto& p : module.parameters())
-    if (p.grad().defined()) grads.push_back(p.grad());
-  return grads;
 }
 
 }  // namespace
@@ -177,7 +171,7 @@ double Trainer::train_step(TrainProgress& progress) {
   if (!std::isfinite(value)) return value;  // never step on a NaN gradient
   auto means = level_means(totals.narrow(0, 1, 2 * levels).view({2, levels}));
   progress.level_loss.assign(means.data_ptr<double>(), means.data_ptr<double>() + means.numel());
-  if (group_) group_->sum(gradients(*model_));
+  if (group_) group_->sum(detail::defined_gradients(model_->parameters()));
   if (scaler_ && !unscale_gradients()) return value;
   optimizer_->step();
   update_ema();
