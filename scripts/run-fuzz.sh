@@ -27,7 +27,12 @@ for t in $targets; do
   else
     status=1
     echo "$t: FAILED (see $log; reproducer in build-asan/fuzz/artifacts/)"
-    grep -m5 -E 'ERROR|SUMMARY|==[0-9]+==' "$log" || tail -20 "$log"
+    # The sanitizer's and libFuzzer's own lines, not the decoders' logging.
+    grep -E '^==[0-9]+==|^SUMMARY|libFuzzer:|^INFO: Seed|Test unit written|^ALARM' "$log" || tail -20 "$log"
+    # CI keeps only its log, so small reproducers are printed there to be decoded with base64 -d.
+    for a in build-asan/fuzz/artifacts/"$t"-*; do
+      [ -f "$a" ] && [ "$(stat -c %s "$a")" -le 4096 ] && echo "reproducer $(basename "$a") (base64): $(base64 -w0 "$a")"
+    done
   fi
 done
 exit $status

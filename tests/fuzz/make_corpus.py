@@ -49,6 +49,52 @@ def png(width, height, grey, text=None):
     return out + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
+def bmp(width, height):
+    """A 24-bit bottom-up BMP (rows padded to 4 bytes)."""
+    row = bytes((x * 40) % 256 for x in range(width * 3)) + b"\0" * ((-width * 3) % 4)
+    pixels = row * height
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, len(pixels), 2835, 2835, 0, 0)
+    return b"BM" + struct.pack("<IHHI", 14 + len(info) + len(pixels), 0, 0, 14 + len(info)) + info + pixels
+
+
+def pnm(width, height, grey):
+    channels = 1 if grey else 3
+    head = b"P5" if grey else b"P6"
+    return head + b"\n# seed\n%d %d\n255\n" % (width, height) + bytes(i % 256 for i in range(width * height * channels))
+
+
+def tiff(width, height):
+    """A big-endian, uncompressed, one-strip 8-bit RGB TIFF."""
+    pixels = bytes((i * 9) % 256 for i in range(width * height * 3))
+    tags = [(256, 3, 1, width), (257, 3, 1, height), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 2),
+            (273, 4, 1, 8), (277, 3, 1, 3), (278, 3, 1, height), (279, 4, 1, len(pixels))]
+    ifd = struct.pack(">H", len(tags))
+    for tag, kind, count, value in tags:
+        ifd += struct.pack(">HHI", tag, kind, count) + (struct.pack(">HH", value, 0) if kind == 3 else struct.pack(">I", value))
+    return b"MM\0*" + struct.pack(">I", 8 + len(pixels)) + pixels + ifd + struct.pack(">I", 0)
+
+
+def jpeg_header(width, height):
+    """A JPEG's markers up to its frame header (SOF0, three components); the scan is missing."""
+    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"
+    sof = b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, height, width, 3) + b"\x01\x22\0\x02\x11\x01\x03\x11\x01"
+    return b"\xff\xd8" + app0 + sof + b"\xff\xd9"
+
+
+def webp(chunk, body):
+    payload = b"WEBP" + chunk + struct.pack("<I", len(body)) + body
+    return b"RIFF" + struct.pack("<I", len(payload)) + payload
+
+
+def webp_vp8x(width, height):
+    return webp(b"VP8X", b"\0\0\0\0" + struct.pack("<I", width - 1)[:3] + struct.pack("<I", height - 1)[:3])
+
+
+def webp_vp8l(width, height):
+    bits = (width - 1) | (height - 1) << 14
+    return webp(b"VP8L", b"\x2f" + struct.pack("<I", bits) + b"\0" * 8)
+
+
 def pickle_str(s):
     b = s.encode()
     return b"\x8c" + bytes([len(b)]) + b if len(b) < 256 else b"X" + struct.pack("<I", len(b)) + b
@@ -105,6 +151,15 @@ def main():
     put("fuzz_image", "grey.png", png(12, 12, True, ("ncsn:settings", '{"seed":1}')))
     put("fuzz_image", "rgb.png", png(5, 3, False))
     put("fuzz_image", "not-an-image.txt", b"hello")
+    put("fuzz_image", "rgb.bmp", bmp(5, 3))
+    put("fuzz_image", "rgb.ppm", pnm(4, 3, False))
+    put("fuzz_image", "grey.pgm", pnm(4, 3, True))
+    put("fuzz_image", "rgb.tif", tiff(4, 3))
+    put("fuzz_image", "header.jpg", jpeg_header(8, 8))
+    put("fuzz_image", "header-vp8x.webp", webp_vp8x(8, 8))
+    put("fuzz_image", "header-vp8l.webp", webp_vp8l(8, 8))
+    # What CI's fuzzing found: a 100-byte header claiming 30000x30000 pixels cost 2.7 GB in OpenCV.
+    put("fuzz_image", "regression-huge-claim.bmp", bmp(1, 1)[:18] + struct.pack("<ii", 30000, 30000) + bmp(1, 1)[26:])
 
     # Zips that are not checkpoints: the full archive seed comes from make_checkpoint_seed.
     put("fuzz_checkpoint", "none.ncsn", zip_bytes({"archive/data.pkl": b"\x80\x02N.", "archive/version": b"3\n"}))

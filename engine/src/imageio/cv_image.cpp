@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
+#include "image_header.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/image_dataset.hpp"
 
@@ -18,7 +19,7 @@ cv::Mat decode_image(const std::string& path, int64_t channels) {
   const std::string bytes = read_data_file(path);
   if (bytes.empty()) throw DataError(path + ": the file is empty");
   if (bytes.size() > static_cast<size_t>(INT_MAX)) throw DataError(path + ": the image file is too large (over 2 GiB)");
-  if (bytes.rfind("\x89PNG", 0) == 0) check_png_structure(bytes, path);
+  check_image_header(bytes, path);
   const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat image;
   try {

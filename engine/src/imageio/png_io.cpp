@@ -69,13 +69,8 @@ std::vector<Chunk> parse_chunks(const std::string& png, const std::string& where
 namespace detail {
 
 void check_png_structure(const std::string& bytes, const std::string& where) {
-  constexpr uint64_t kMaxSide = 16384, kMaxPixels = uint64_t{1} << 26;  // far above any dataset image
   const auto chunks = parse_chunks(bytes, where);
   if (chunks.front().length < 8) throw DataError(where + ": corrupt PNG (IHDR is too short)");
-  const uint64_t w = be32(bytes, chunks.front().data_offset), h = be32(bytes, chunks.front().data_offset + 4);
-  if (w == 0 || h == 0 || w > kMaxSide || h > kMaxSide || w * h > kMaxPixels)
-    throw DataError(where + ": the PNG declares " + std::to_string(w) + "x" + std::to_string(h) +
-                    " pixels, beyond what the studio reads (16384 per side, 64 Mpixels)");
 }
 
 }  // namespace detail

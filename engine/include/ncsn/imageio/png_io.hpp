@@ -17,8 +17,9 @@ std::string encode_png(const torch::Tensor& hwc, const PngText& text = {});
 // All tEXt chunks of a PNG file; throws DataError if the file is missing or not a PNG.
 PngText read_png_text(const std::string& path);
 
-// Any image OpenCV reads -> float [channels, H, W] in [0, 1]. Throws DataError on a missing or
-// undecodable file, and ConfigError when its colour does not match `channels` (see
+// A PNG, JPEG, BMP, WebP, TIFF or PNM image -> float [channels, H, W] in [0, 1]. Throws DataError
+// on a missing, undecodable or other-format file, or one declaring over 16384 pixels a side or
+// 64 Mpixels (before decoding it), and ConfigError when its colour does not match `channels` (see
 // to_model_channels: an RGB file whose channels are equal counts as greyscale).
 torch::Tensor read_image(const std::string& path, int64_t channels);
 
