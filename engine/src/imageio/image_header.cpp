@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <string_view>
+#include <utility>
 
 #include "cv_image.hpp"
 #include "ncsn/errors.hpp"
@@ -61,7 +62,7 @@ DeclaredImage jpeg_header(const HeaderBytes& b) {
     while (b.at(at) == 0xFF) ++at;  // fill bytes
     const uint8_t marker = b.at(at++);
     if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) continue;  // markers without a segment
-    if (marker == 0xD9 || marker == 0xDA) b.fail("the image data starts before the frame header");
+    if (marker == 0xD9 || marker == 0xDA) b.fail("no frame header before the image data");
     const uint64_t length = b.be(at, 2);
     if (length < 2) b.fail("a segment shorter than its length field");
     if (is_frame_header(marker)) return b.image(b.be(at + 5, 2), b.be(at + 3, 2));
