@@ -15,6 +15,7 @@
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
+using ncsn::test::data_error;
 using ncsn::test::str;
 
 namespace {
@@ -57,18 +58,6 @@ std::string cifar_record(uint8_t label, uint8_t r, uint8_t g, uint8_t b) {
   for (uint8_t v : {r, g, b}) rec.append(1024, static_cast<char>(v));
   rec[1 + 1] = static_cast<char>(r + 1);
   return rec;
-}
-
-// The DataError message `f` throws, or a marker saying what happened instead.
-QString data_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ncsn::DataError& e) {
-    return QString::fromStdString(e.what());
-  } catch (const std::exception& e) {
-    return "wrong exception type: " + QString::fromStdString(e.what());
-  }
-  return "no exception";
 }
 
 // A 20-high, 60-wide image: red, green and blue thirds (RGB), written as BGR by OpenCV.

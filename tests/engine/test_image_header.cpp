@@ -14,20 +14,10 @@
 #include "ncsn/imageio/png_io.hpp"
 #include "test_support.hpp"
 
+using ncsn::test::data_error;
 using ncsn::test::str;
 
 namespace {
-
-QString data_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ncsn::DataError& e) {
-    return QString::fromStdString(e.what());
-  } catch (const std::exception& e) {
-    return "wrong exception type: " + QString::fromStdString(e.what());
-  }
-  return "no exception";
-}
 
 std::string le(uint64_t v, int n) {
   std::string out;

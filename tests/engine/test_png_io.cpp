@@ -3,7 +3,6 @@
 #include <sys/resource.h>
 
 #include <filesystem>
-#include <functional>
 #include <random>
 
 #include <QtTest/QtTest>
@@ -15,20 +14,10 @@
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
+using ncsn::test::data_error;
 using ncsn::test::str;
 
 namespace {
-
-QString data_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ncsn::DataError& e) {
-    return QString::fromStdString(e.what());
-  } catch (const std::exception& e) {
-    return "wrong exception type: " + QString::fromStdString(e.what());
-  }
-  return "no exception";
-}
 
 torch::Tensor random_hwc(int64_t h, int64_t w, int64_t c) {
   return torch::randint(0, 256, {h, w, c}, torch::TensorOptions().dtype(torch::kUInt8));

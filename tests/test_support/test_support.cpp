@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "ncsn/errors.hpp"
+
 namespace ncsn::test {
 
 double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
@@ -20,6 +22,17 @@ bool same_weights(const torch::nn::Module& a, const torch::nn::Module& b) {
     if (!other || !torch::equal(item.value(), *other)) return false;
   }
   return true;
+}
+
+QString data_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ncsn::DataError& e) {
+    return QString::fromStdString(e.what());
+  } catch (const std::exception& e) {
+    return "wrong exception type: " + QString::fromStdString(e.what());
+  }
+  return "no exception";
 }
 
 void write_bytes(const std::string& path, const std::string& bytes) {

@@ -2,6 +2,7 @@
 // Helpers shared by the test suites: tensor comparison and small fixture writers.
 #include <sys/resource.h>
 
+#include <functional>
 #include <string>
 
 #include <QString>
@@ -24,6 +25,9 @@ std::string read_bytes(const std::string& path);
 void write_idx_folder(const std::string& dir, int train_n, int test_n);
 
 inline std::string str(const QString& s) { return s.toStdString(); }
+
+// The message of the DataError `f` throws, or "no exception" / "wrong exception type: …" instead.
+QString data_error(const std::function<void()>& f);
 
 // Lowers the file size limit for its lifetime, with SIGXFSZ ignored so that writes fail with
 // EFBIG: a full disk, even for root and without special mounts.
