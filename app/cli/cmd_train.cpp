@@ -8,6 +8,7 @@
 
 #include "cli_common.hpp"
 #include "ncsn/atomic_file.hpp"
+#include "ncsn/checkpoint.hpp"
 #include "ncsn/data_parallel_group.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/imageio/dataset_source.hpp"
@@ -24,6 +25,7 @@ struct TrainOptions {
   int64_t image_size = 32;
   std::string flip = "auto";
   std::string resume = "auto";
+  std::string init;
   std::string on_nan = "stop";
   std::string on_write_error = "stop";
   std::string amp = "off";
@@ -115,6 +117,18 @@ void write_run_config(const TrainOptions& o) {
   write_file_atomically((std::filesystem::path(o.train.checkpoint_dir) / "config.json").string(), j.dump(2) + "\n");
 }
 
+// --init: a new run starts from that model, whose architecture it takes. A run folder that already
+// has checkpoints resumes from them instead, so that the same command continues a stopped run.
+std::optional<LoadedModel> initial_model(TrainOptions& o) {
+  if (o.init.empty()) return std::nullopt;
+  if (o.resume != "auto" && o.resume != "none")
+    throw ConfigError("--init starts a new run and --resume " + o.resume + " continues one: give only one of them");
+  if (o.resume == "auto" && !list_checkpoints(o.train.checkpoint_dir).empty()) return std::nullopt;
+  auto init = load_model(o.init, torch::kCPU, /*prefer_ema=*/true, &o.model);
+  o.model = init.meta.model;
+  return init;
+}
+
 void run_train(TrainOptions& o, const CLI::App& cmd) {
   o.train.mixed_precision = parse_mixed_precision(o.amp);
   o.train.on_non_finite = o.on_nan == "rollback" ? NonFinitePolicy::Rollback : NonFinitePolicy::Stop;
@@ -127,12 +141,14 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
   auto test_set = load_dataset(source, Split::Test);
   o.model.channels = train_set.channels();
   o.model.image_size = train_set.height();
+  const auto init = initial_model(o);
   o.train.random_flip = o.flip == "auto" ? source.random_flip_by_default() : o.flip == "on";
 
   Trainer trainer(o.model, o.train, train_set, test_set, device);
   if (o.processes.world_size > 1) trainer.join_processes(o.processes);
   std::optional<std::string> resumed;
-  if (o.resume == "auto") resumed = trainer.resume_latest();
+  if (init) trainer.start_from(*init);
+  else if (o.resume == "auto") resumed = trainer.resume_latest();
   else if (o.resume != "none") {
     trainer.resume_from(o.resume);
     resumed = o.resume;
@@ -148,7 +164,8 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
   const std::string processes =
       o.processes.world_size > 1 ? " in " + std::to_string(o.processes.world_size) + " processes" : "";
   log("training " + o.model.describe() + " on " + train_set.name + " (" + std::to_string(train_set.size()) +
-      " images) on " + device.str() + processes + (resumed ? ", resumed from " + *resumed : ""));
+      " images) on " + device.str() + processes + (resumed ? ", resumed from " + *resumed : "") +
+      (init ? ", starting from " + o.init + " (step " + std::to_string(init->meta.step) + ")" : ""));
   if (trainer.removed_temp_files() > 0)
     log("removed " + std::to_string(trainer.removed_temp_files()) + " unfinished temp file(s) left by an interrupted run");
 
@@ -211,6 +228,11 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "on", "off"}))->capture_default_str();
   cmd->add_option("--seed", o->train.seed, "Random seed (weights, data order, noise)")->capture_default_str();
   cmd->add_option("--resume", o->resume, "auto (newest checkpoint in the run folder), none, or a checkpoint file")->capture_default_str();
+  auto* init = cmd->add_option("--init", o->init,
+                                "Start a new run from this model's weights and architecture (an exported or shipped "
+                                ".ncsn, a checkpoint, or a reference .pth), with a fresh optimizer");
+  for (const char* architecture : {"--ngf", "--levels", "--sigma-begin", "--sigma-end"})
+    init->excludes(cmd->get_option(architecture));
   cmd->add_option("--on-nan", o->on_nan, "On a NaN/Inf loss: stop, or rollback to the last checkpoint with half the lr")
       ->check(CLI::IsMember({"stop", "rollback"}))->capture_default_str();
   cmd->add_option("--on-write-error", o->on_write_error,

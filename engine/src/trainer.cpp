@@ -1,5 +1,6 @@
 #include "ncsn/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -65,6 +66,13 @@ torch::Tensor place_training_images(const torch::Tensor& images, const torch::De
   }
 }
 
+// Same architecture and noise levels (sigmas to float precision, as stored in JSON).
+bool same_model(const ModelConfig& a, const ModelConfig& b) {
+  const auto close = [](double x, double y) { return std::abs(x - y) <= 1e-6 * std::max(std::abs(x), std::abs(y)); };
+  return a.channels == b.channels && a.image_size == b.image_size && a.ngf == b.ngf && a.num_classes == b.num_classes &&
+         close(a.sigma_begin, b.sigma_begin) && close(a.sigma_end, b.sigma_end);
+}
+
 }  // namespace
 
 Trainer::Trainer(const ModelConfig& model, const TrainConfig& train, ImageDataset train_set, ImageDataset test_set,
@@ -102,6 +110,15 @@ void Trainer::resume_from(const std::string& checkpoint) {
   last_heldout_step_ = meta.step;
   last_checkpoint_ = checkpoint;
   if (scaler_ && meta.training.is_object() && meta.training.contains("loss_scale")) scaler_->restore(meta.training["loss_scale"]);
+}
+
+void Trainer::start_from(const LoadedModel& init) {
+  if (!same_model(init.meta.model, model_config_))
+    throw ConfigError("cannot start from a model of " + init.meta.model.describe() + ": this run trains " +
+                      model_config_.describe());
+  copy_parameters(*init.model, *model_);
+  if (!ema_.is_empty()) copy_parameters(*init.model, *ema_);
+  step_ = init.meta.step;
 }
 
 void Trainer::join_processes(const DataParallelConfig& processes) {

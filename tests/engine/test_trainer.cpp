@@ -190,6 +190,49 @@ class TestTrainer : public QObject {
     QVERIFY(!ncsn::read_checkpoint_meta(plain_result.last_checkpoint).has_ema);
   }
 
+  // --init: a new run takes another model's weights and step; its EMA starts at those weights.
+  void startingFromAModelKeepsItsWeightsAndStep() {
+    auto source_cfg = train_config(dir("init-source"), 3);
+    source_cfg.ema_rate = 0.9;
+    const auto source = make_trainer(source_cfg).run();
+    const auto init = ncsn::load_model(source.last_checkpoint, torch::kCPU, /*prefer_ema=*/true);
+
+    auto cfg = train_config(dir("init-tuned"), 5);
+    cfg.ema_rate = 0.5;
+    auto tuned = make_trainer(cfg);
+    tuned.start_from(init);
+    QCOMPARE(tuned.step(), int64_t{3});
+    QCOMPARE(max_weight_diff(*tuned.model(), *init.model), 0.0);
+    auto expected = snapshot(*init.model);
+    Recorder log;
+    auto events = log.events();
+    events.on_progress = [&](const ncsn::TrainProgress& p) {
+      log.steps.push_back(p.step);
+      const auto w = snapshot(*tuned.model());
+      for (size_t i = 0; i < w.size(); ++i) expected[i] = 0.5 * expected[i] + 0.5 * w[i];
+    };
+    const auto result = tuned.run(events);
+    QVERIFY(result.completed);
+    QCOMPARE(log.steps, (std::vector<int64_t>{4, 5}));
+    QVERIFY(max_weight_diff(*tuned.model(), *init.model) > 1e-5);  // it trained on
+    const auto ema = ncsn::load_model(result.last_checkpoint, torch::kCPU, /*prefer_ema=*/true).model->parameters();
+    double worst = 0;
+    for (size_t i = 0; i < ema.size(); ++i) worst = std::max(worst, ncsn::test::max_abs_diff(ema[i], expected[i]));
+    QVERIFY2(worst < 1e-6, qPrintable(QString("EMA off by %1").arg(worst)));
+
+    // Another architecture is refused, naming both.
+    auto wider = tiny_model();
+    wider.ngf = 8;
+    ncsn::LoadedModel other{ncsn::NcsnScoreNet(wider), {}};
+    other.meta.model = wider;
+    try {
+      make_trainer(cfg).start_from(other);
+      QFAIL("a wider model was accepted");
+    } catch (const ncsn::ConfigError& e) {
+      QVERIFY2(QString(e.what()).contains("ngf 8") && QString(e.what()).contains("ngf 4"), e.what());
+    }
+  }
+
   void progressReportsLevelsHeldoutAndCheckpoints() {
     auto cfg = train_config(dir("progress"), 4);
     cfg.checkpoint_every = 2;

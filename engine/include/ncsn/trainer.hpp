@@ -23,6 +23,7 @@
 namespace ncsn {
 
 struct CheckpointMeta;
+struct LoadedModel;
 
 enum class NonFinitePolicy { Stop, Rollback };
 // A checkpoint that cannot be written (disk full): stop, or train on and try again at the next one.
@@ -97,6 +98,11 @@ class Trainer {
   // the temp files that killed runs left there (see removed_temp_files()).
   std::optional<std::string> resume_latest();
   int removed_temp_files() const { return removed_temp_files_; }
+  // Starts from another model's weights (an export, fp16 included, a checkpoint or a reference
+  // import) with a fresh optimizer: fine-tuning, or going on where only the weights were kept.
+  // The EMA starts at those weights and the step count goes on from the model's. ConfigError
+  // unless the model has this run's architecture and noise levels.
+  void start_from(const LoadedModel& init);
   // Trains as one of `processes.world_size` processes, each on its share of every batch (the
   // batch size must divide among them, and each share among the gradient parts), and waits for
   // all of them to join. Process 0 writes the checkpoints, so every process must see the same run
