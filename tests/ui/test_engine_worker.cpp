@@ -12,6 +12,7 @@
 #include "frame_throttle.hpp"
 #include "studio_export.hpp"
 #include "studio_fixtures.hpp"
+#include "test_support.hpp"
 
 using namespace ncsn;
 
@@ -195,6 +196,56 @@ class TestEngineWorker : public QObject {
     QVERIFY(slow.admit(1));
     slow.consumed();
     QVERIFY(!slow.admit(2));  // too soon after the last one
+  }
+
+  // Start from a model: the run takes its architecture and step (not the form's ngf 64), and
+  // Start again resumes the run's own checkpoints rather than the model.
+  void trainingStartsFromAModelThenResumesItsRun() {
+    const QString data = dir_.filePath(QStringLiteral("idx"));
+    QVERIFY(QDir().mkpath(data));
+    test::write_idx_folder(test::str(data), 16, 8);
+    auto config = test::tinyModelConfig();
+    config.image_size = 12;
+    torch::manual_seed(5);
+    NcsnScoreNet net(config);
+    CheckpointMeta meta;
+    meta.model = config;
+    meta.step = 42;
+    const QString model = dir_.filePath(QStringLiteral("start-from.ncsn"));
+    save_checkpoint(test::str(model), net, meta);
+    QMetaObject::invokeMethod(worker_, "setDataset", Q_ARG(ncsn::DatasetChoice, (DatasetChoice{QStringLiteral("mnist"), data})));
+
+    TrainSettings t;
+    t.initialModel = model;
+    t.batchSize = 4;
+    t.iterations = 44;
+    t.checkpointInterval = 1;
+    t.checkpointFolder = dir_.filePath(QStringLiteral("from-model"));
+    const auto train = [&](qint64 iterations) {
+      t.iterations = iterations;
+      QSignalSpy finished(worker_, &EngineWorker::trainFinished);
+      QSignalSpy failed(worker_, &EngineWorker::failed);
+      QSignalSpy messages(worker_, &EngineWorker::message);
+      QMetaObject::invokeMethod(worker_, "train", Q_ARG(TrainSettings, t), Q_ARG(QString, QString()));
+      [&] { QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), 60000); }();
+      QStringList said;
+      for (const auto& m : messages) said << m.at(0).toString();
+      for (const auto& f : failed) said << f.at(0).toString();
+      return std::make_pair(finished.isEmpty() ? qint64{-1} : finished.first().at(1).toLongLong(), said.join('\n'));
+    };
+    auto [step, said] = train(44);
+    QVERIFY2(step == 44, qPrintable(said));
+    QVERIFY2(said.contains(QStringLiteral("starting from")) && said.contains(QStringLiteral("(step 42)")), qPrintable(said));
+    QVERIFY(QFile::exists(t.checkpointFolder + QStringLiteral("/checkpoint_43.ncsn")));
+    QVERIFY(!QFile::exists(t.checkpointFolder + QStringLiteral("/checkpoint_1.ncsn")));
+    const auto trained = read_checkpoint_meta(test::str(t.checkpointFolder + QStringLiteral("/checkpoint_44.ncsn"))).model;
+    QCOMPARE(trained.ngf, config.ngf);
+    QCOMPARE(trained.num_classes, config.num_classes);
+
+    std::tie(step, said) = train(45);
+    QVERIFY2(step == 45, qPrintable(said));
+    QVERIFY2(said.contains(QStringLiteral("resumed from")) && !said.contains(QStringLiteral("starting from")), qPrintable(said));
+    QMetaObject::invokeMethod(worker_, "setDataset", Q_ARG(ncsn::DatasetChoice, DatasetChoice{}));
   }
 
   void exportsRoundTrip() {

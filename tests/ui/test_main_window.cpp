@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -210,6 +211,7 @@ class TestMainWindow : public QObject {
       train = window.trainForm()->settings();
       train.ngf = 32, train.numLevels = 7, train.batchSize = 48, train.accumulateParts = 2, train.mixedPrecision = "bf16", train.iterations = 1234, train.emaEnabled = true;
       train.emaRate = 0.99, train.checkpointFolder = dir_.filePath("persisted-run"), train.rollbackOnNan = false;
+      train.initialModel = checkpoint_;
       window.trainForm()->setSettings(train);
       window.close();
     }
@@ -235,6 +237,10 @@ class TestMainWindow : public QObject {
     QCOMPARE(t.emaRate, 0.99);
     QCOMPARE(t.checkpointFolder, dir_.filePath("persisted-run"));
     QVERIFY(!t.rollbackOnNan);
+    QCOMPARE(t.initialModel, checkpoint_);
+    // Starting from a model, the architecture is the model's: its fields are not editable.
+    QVERIFY(!reopened.trainForm()->findChild<QSpinBox*>(QStringLiteral("ngf"))->isEnabled());
+    QVERIFY(reopened.trainForm()->findChild<QSpinBox*>(QStringLiteral("batchSize"))->isEnabled());
     QVERIFY(t == [&] { auto want = train; want.datasetPath = t.datasetPath; return want; }());
     QSettings().clear();  // the other tests start from the defaults
   }

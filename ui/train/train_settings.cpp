@@ -14,7 +14,7 @@ QString TrainSettings::validationError() const {
 }
 
 bool TrainSettings::operator==(const TrainSettings& o) const {
-  return datasetPath == o.datasetPath && ngf == o.ngf && numLevels == o.numLevels && sigmaBegin == o.sigmaBegin &&
+  return datasetPath == o.datasetPath && initialModel == o.initialModel && ngf == o.ngf && numLevels == o.numLevels && sigmaBegin == o.sigmaBegin &&
          sigmaEnd == o.sigmaEnd && batchSize == o.batchSize &&
          accumulateParts == o.accumulateParts && mixedPrecision == o.mixedPrecision && learningRate == o.learningRate &&
          iterations == o.iterations && checkpointInterval == o.checkpointInterval &&
@@ -23,6 +23,7 @@ bool TrainSettings::operator==(const TrainSettings& o) const {
 }
 
 void persistTrainSettings(QSettings& store, SettingsDirection d, TrainSettings& s) {
+  persistField(store, d, QStringLiteral("initialModel"), s.initialModel);
   persistField(store, d, QStringLiteral("ngf"), s.ngf);
   persistField(store, d, QStringLiteral("levels"), s.numLevels);
   persistField(store, d, QStringLiteral("sigmaBegin"), s.sigmaBegin);

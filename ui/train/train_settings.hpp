@@ -8,6 +8,9 @@
 
 struct TrainSettings {
   QString datasetPath;             // empty: the built-in default dataset
+  // Empty: random weights. Otherwise a model (export, checkpoint or reference .pth) whose weights,
+  // architecture and step a new run starts from; the architecture fields below are then unused.
+  QString initialModel;
   int ngf = 64;                    // base width of the score network
   int numLevels = 10;              // L
   double sigmaBegin = 1.0;         // sigma_1, the largest level

@@ -74,6 +74,22 @@ QWidget* TrainSettingsForm::buildModelGroup() {
   datasetRow->addWidget(chooseDataset);
   form->addRow(tr("Dataset"), datasetRow);
 
+  initialModel_ = new QLineEdit(group);
+  initialModel_->setObjectName("initialModel");
+  initialModel_->setReadOnly(true);
+  initialModel_->setPlaceholderText(tr("Random weights"));
+  initialModel_->setToolTip(tr("Start from a trained model (fine-tuning): its weights, width, noise levels and step. "
+                               "Once the checkpoint folder has checkpoints, Start resumes from them instead."));
+  auto* chooseModel = new QPushButton(tr("Choose…"), group);
+  auto* clearModel = new QPushButton(tr("Clear"), group);
+  connect(chooseModel, &QPushButton::clicked, this, &TrainSettingsForm::chooseInitialModel);
+  connect(clearModel, &QPushButton::clicked, this, [this] { setInitialModel({}); });
+  auto* modelRow = new QHBoxLayout;
+  modelRow->addWidget(initialModel_, 1);
+  modelRow->addWidget(chooseModel);
+  modelRow->addWidget(clearModel);
+  form->addRow(tr("Start from"), modelRow);
+
   ngf_ = makeSpinBox(group, "ngf", 8, 512, 8);
   numLevels_ = makeSpinBox(group, "numLevels", 1, 1000, 1);
   sigmaBegin_ = makeDoubleSpinBox(group, "sigmaBegin", 1e-4, 1000.0, 4, 0.1);
@@ -170,6 +186,7 @@ QWidget* TrainSettingsForm::buildRunButtons() {
 TrainSettings TrainSettingsForm::settings() const {
   TrainSettings s;
   s.datasetPath = dataset_->text();
+  s.initialModel = initialModel_->text();
   s.ngf = ngf_->value();
   s.numLevels = numLevels_->value();
   s.sigmaBegin = sigmaBegin_->value();
@@ -191,6 +208,7 @@ TrainSettings TrainSettingsForm::settings() const {
 
 void TrainSettingsForm::setSettings(const TrainSettings& s) {
   dataset_->setText(s.datasetPath);
+  setInitialModel(s.initialModel);
   ngf_->setValue(s.ngf);
   numLevels_->setValue(s.numLevels);
   sigmaBegin_->setValue(s.sigmaBegin);
@@ -227,6 +245,23 @@ void TrainSettingsForm::setDatasetPath(const QString& path) { dataset_->setText(
 void TrainSettingsForm::chooseCheckpointFolder() {
   const QString folder = QFileDialog::getExistingDirectory(this, tr("Checkpoint folder"), checkpointFolder_->text());
   if (!folder.isEmpty()) checkpointFolder_->setText(folder);
+}
+
+void TrainSettingsForm::chooseInitialModel() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Start from model"), initialModel_->text(),
+                                                    tr("NCSN models (*.ncsn *.pth);;All files (*)"));
+  if (!path.isEmpty()) setInitialModel(path);
+}
+
+// The model fixes the architecture, so its fields are shown as not in use.
+void TrainSettingsForm::setInitialModel(const QString& path) {
+  initialModel_->setText(path);
+  const QString why = path.isEmpty() ? QString() : tr("Taken from the model the run starts from");
+  for (QWidget* field : {static_cast<QWidget*>(ngf_), static_cast<QWidget*>(numLevels_),
+                         static_cast<QWidget*>(sigmaBegin_), static_cast<QWidget*>(sigmaEnd_)}) {
+    field->setEnabled(path.isEmpty());
+    field->setToolTip(why);
+  }
 }
 
 void TrainSettingsForm::chooseCheckpointToResume() {

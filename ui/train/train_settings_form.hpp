@@ -44,11 +44,14 @@ class TrainSettingsForm : public QWidget {
   QWidget* buildCheckpointGroup();
   QWidget* buildRunButtons();
   void chooseCheckpointFolder();
+  void chooseInitialModel();
+  void setInitialModel(const QString& path);
   void chooseCheckpointToResume();
   void requestStart();
   void updateValidity();
 
   QLineEdit* dataset_;
+  QLineEdit* initialModel_;
   QSpinBox* ngf_;
   QSpinBox* numLevels_;
   QDoubleSpinBox* sigmaBegin_;

@@ -11,6 +11,7 @@
 
 #include "frame_throttle.hpp"
 #include "ncsn/atomic_file.hpp"
+#include "ncsn/checkpoint.hpp"
 #include "ncsn/device.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/image_channels.hpp"
@@ -293,14 +294,33 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
     config.on_non_finite = t.rollbackOnNan ? NonFinitePolicy::Rollback : NonFinitePolicy::Stop;
     config.on_write_error = t.continueOnWriteError ? WriteFailurePolicy::Continue : WriteFailurePolicy::Stop;
     config.validate();
+    // A new run may start from a model, whose architecture it takes; a folder with checkpoints
+    // resumes from them instead, with theirs.
+    std::optional<LoadedModel> init;
+    if (!t.initialModel.isEmpty() && resumeFrom.isEmpty()) {
+      const auto checkpoints = list_checkpoints(config.checkpoint_dir);
+      if (checkpoints.empty()) {
+        init = load_model(t.initialModel.toStdString(), torch::kCPU, /*prefer_ema=*/true, &model);
+        model = init->meta.model;
+      } else {
+        model = read_checkpoint_meta(checkpoints.front()).model;
+      }
+    }
 
     s.control.reset();
     Trainer trainer(model, config, trainSet, testSet, s.device);
-    const auto resumed = resumeFrom.isEmpty() ? trainer.resume_latest()
-                                              : (trainer.resume_from(resumeFrom.toStdString()), std::optional<std::string>(resumeFrom.toStdString()));
+    std::optional<std::string> resumed;
+    if (init) trainer.start_from(*init);
+    else if (!resumeFrom.isEmpty()) {
+      trainer.resume_from(resumeFrom.toStdString());
+      resumed = resumeFrom.toStdString();
+    } else {
+      resumed = trainer.resume_latest();
+    }
     emit jobStarted(QStringLiteral("train"));
     emit message(tr("Training %1 on %2").arg(QString::fromStdString(model.describe()), s.dataset.label()) +
-                 (resumed ? tr(", resumed from %1").arg(QString::fromStdString(*resumed)) : QString()));
+                 (resumed ? tr(", resumed from %1").arg(QString::fromStdString(*resumed)) : QString()) +
+                 (init ? tr(", starting from %1 (step %2)").arg(t.initialModel).arg(init->meta.step) : QString()));
 
     TrainerEvents events;
     events.on_progress = [&](const TrainProgress& p) {
