@@ -4,6 +4,7 @@
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMenu>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -53,6 +54,23 @@ class TestMainWindow : public QObject {
       QVERIFY(window.pages()->currentWidget()->isVisible());
     }
     QCOMPARE(window.pages()->count(), 4);
+  }
+
+  // File > Open shipped model lists the models this installation has, and opens them.
+  void shippedModelsOpenFromTheFileMenu() {
+    const QString small = EngineWorker::shippedModelPath();
+    if (small.isEmpty()) QSKIP("no model in resources/models");
+    MainWindow window;
+    window.show();
+    auto* menu = window.findChild<QMenu*>(QStringLiteral("shippedModelsMenu"));
+    QVERIFY(menu && menu->isEnabled());
+    const auto actions = menu->actions();
+    QCOMPARE(actions.size(), EngineWorker::shippedModelPath(EngineWorker::ShippedModel::ReferenceSize).isEmpty() ? 1 : 2);
+    QCOMPARE(actions.first()->toolTip(), small);
+    for (auto* action : actions) QVERIFY2(QFile::exists(action->toolTip()), qPrintable(action->toolTip()));
+    QSignalSpy ready(&window, &MainWindow::modelReady);
+    actions.first()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty(), 30000);
   }
 
   void eventLoopNeverStallsWhileSampling() {

@@ -25,6 +25,7 @@
 #include <QUrl>
 
 #include <cmath>
+#include <utility>
 
 #include "engine_worker.hpp"
 #include "inpaint/inpaint_view.hpp"
@@ -148,6 +149,15 @@ void MainWindow::buildActions() {
   });
   openAction_->setShortcut(QKeySequence::Open);
   recentMenu_ = file->addMenu(tr("Open &recent"));
+  auto* shipped = file->addMenu(tr("Open &shipped model"));
+  shipped->setObjectName(QStringLiteral("shippedModelsMenu"));
+  const std::pair<QString, EngineWorker::ShippedModel> models[] = {
+      {tr("Fashion-MNIST, small (fast on CPUs)"), EngineWorker::ShippedModel::Small},
+      {tr("Fashion-MNIST, ngf 64 (reference size)"), EngineWorker::ShippedModel::ReferenceSize}};
+  for (const auto& [label, model] : models)
+    if (const QString path = EngineWorker::shippedModelPath(model); !path.isEmpty())
+      shipped->addAction(label, this, [this, path] { openCheckpoint(path); })->setToolTip(path);
+  shipped->setEnabled(!shipped->isEmpty());
   file->addSeparator();
   auto* exportGrid = file->addAction(tr("&Export sample grid…"), this, [this] {
     exportWith(tr("Export sample grid"), tr("PNG image (*.png)"), &SampleView::exportGrid);

@@ -156,8 +156,8 @@ void EngineWorker::requestStop(StopMode mode) {
 void EngineWorker::pause() { state_->control.pause(); }
 void EngineWorker::resume() { state_->control.resume(); }
 bool EngineWorker::cudaAvailable() { return torch::cuda::is_available(); }
-QString EngineWorker::shippedModelPath() {
-  const auto path = find_shipped_file(kDefaultModel);
+QString EngineWorker::shippedModelPath(ShippedModel model) {
+  const auto path = find_shipped_file(model == ShippedModel::Small ? kDefaultModel : kReferenceSizeModel);
   return path ? QString::fromStdString(*path) : QString();
 }
 void EngineWorker::frameConsumed() { state_->throttle.consumed(); }

@@ -29,7 +29,9 @@ class EngineWorker : public QObject {
   void frameConsumed();  // the UI has shown the last live frame
   void setFrameIntervalMs(int ms);
   static bool cudaAvailable();
-  static QString shippedModelPath();  // empty when no model ships with this installation
+  // The models that ship with the studio: small (the default, for CPUs) and reference size (ngf 64).
+  enum class ShippedModel { Small, ReferenceSize };
+  static QString shippedModelPath(ShippedModel model = ShippedModel::Small);  // empty when not installed
 
  public slots:
   void setDevice(const QString& name);  // "cpu", "cuda", "auto"
