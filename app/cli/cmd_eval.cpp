@@ -1,6 +1,7 @@
 // ncsn eval: sample-quality figures of a checkpoint (or of every checkpoint in a run folder):
 // FD-cls, class histogram, nearest-neighbour distances, held-out DSM loss, and FID/IS with a
 // user-supplied TorchScript Inception network. Also trains the FD-cls classifier.
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -10,6 +11,8 @@
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/feature_classifier.hpp"
+#include "ncsn/image_grid.hpp"
+#include "ncsn/imageio/png_io.hpp"
 #include "ncsn/imageio/dataset_source.hpp"
 #include "ncsn/imageio/checkpoint_evaluator.hpp"
 #include "progress_bar.hpp"
@@ -19,7 +22,7 @@ namespace {
 
 struct EvalOptions {
   CommonOptions common;
-  std::string checkpoint, run_folder, classifier, inception, out;
+  std::string checkpoint, run_folder, classifier, inception, out, grid;
   std::string dataset = "fashion-mnist", data_path;
   int64_t image_size = 32, inception_size = 299;
   bool train_classifier = false, data_baseline = false;
@@ -54,12 +57,21 @@ struct LazyProgressBar {
   }
 };
 
+// The scored samples, square-ish, with the report in the PNG's ncsn:settings text (as ncsn sample does).
+void write_samples_grid(const std::string& path, const torch::Tensor& samples, const nlohmann::json& report) {
+  const auto columns = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(samples.size(0)))));
+  write_png(path, make_grid(samples, columns), {{"ncsn:settings", report.dump()}});
+}
+
 nlohmann::json evaluate(const std::string& path, const EvalOptions& o, CheckpointEvaluator& evaluator) {
   JobControl control;
   stop_on_interrupt(control);
   LazyProgressBar bar{show_progress(o.common), {}};
-  auto j = evaluator.evaluate(path, o.evaluation, [&](int64_t done, int64_t total) { bar.update(done, total); }, &control);
+  torch::Tensor samples;
+  auto j = evaluator.evaluate(path, o.evaluation, [&](int64_t done, int64_t total) { bar.update(done, total); }, &control,
+                              o.grid.empty() ? nullptr : &samples);
   bar.finish();
+  if (!o.grid.empty()) write_samples_grid(o.grid, samples, j);
   return j;
 }
 
@@ -115,6 +127,7 @@ void run_eval(EvalOptions& o) {
   if (o.train_classifier) return run_train_classifier(o, device);
   if (int(!o.checkpoint.empty()) + int(!o.run_folder.empty()) + int(o.data_baseline) != 1)
     throw ConfigError("give one of --checkpoint FILE, --run-folder DIR or --data-baseline");
+  if (!o.grid.empty() && o.checkpoint.empty()) throw ConfigError("--grid shows the samples of one --checkpoint");
   auto evaluator = make_evaluator(o, device);
   if (!o.run_folder.empty()) return run_folder_scores(o, evaluator);
   const auto j = o.data_baseline ? evaluator.measure_training_images(o.evaluation.count, o.evaluation.langevin.seed)
@@ -144,6 +157,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--seed", o->evaluation.langevin.seed, "Random seed of the first batch")->capture_default_str();
   cmd->add_flag("--denoise", o->evaluation.langevin.denoise_last, "Finish each chain with one denoising step");
   cmd->add_option("--heldout-images", o->evaluation.heldout_images, "Test images for the held-out DSM loss")->capture_default_str();
+  cmd->add_option("--grid", o->grid, "Also write the samples that were scored as a PNG grid");
   cmd->add_option("-o,--out", o->out, "Write the report (JSON) here; with --train-classifier, the classifier file");
   cmd->add_flag("--data-baseline", o->data_baseline,
                 "Measure --count random training images instead of samples: the score of a perfect model at this count");

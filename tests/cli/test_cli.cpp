@@ -153,9 +153,14 @@ class TestCli : public QObject {
 
     const QStringList common = {"--dataset", "mnist", "--data", tiny_->data_dir, "--classifier", classifier, "-n", "4",
                                 "-T", "1", "--heldout-images", "8", "--threads", "1"};
-    r = ncsn_cli(QStringList{"eval", "-c", tiny_->checkpoint(9), "--json"} + common);
+    const QString grid = dir_.filePath("scored.png");
+    r = ncsn_cli(QStringList{"eval", "-c", tiny_->checkpoint(9), "--json", "--grid", grid} + common);
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const auto j = last_json_line(r.out);
+    // --grid: the 4 scored samples, 2 x 2, with the report they scored in the PNG.
+    QCOMPARE(QImage(grid).size(), QSize(2 * 14 + 2, 2 * 14 + 2));
+    const auto report = nlohmann::json::parse(ncsn::read_png_text(ncsn::test::str(grid)).at("ncsn:settings"));
+    QCOMPARE(report["fd_cls"].get<double>(), j["fd_cls"].toDouble());
     for (const char* key : {"fd_cls", "class_counts", "classes_covered", "class_total_variation", "nn_distance_mean",
                             "nn_distance_median", "nn_distance_min", "heldout_dsm_loss"})
       QVERIFY2(j.contains(key), key);
@@ -185,6 +190,10 @@ class TestCli : public QObject {
       if (c.toObject()["fd_cls"].toDouble() < best) best = c.toObject()["fd_cls"].toDouble(), best_path = c.toObject()["checkpoint"].toString();
     QCOMPARE(scores["best"].toString(), best_path);
     QVERIFY(r.out.contains("best: " + best_path + ";"));
+
+    r = ncsn_cli(QStringList{"eval", "--run-folder", tiny_->run_dir, "--grid", grid} + common);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("--grid shows the samples of one --checkpoint"), qPrintable(r.err));
 
     // MNIST has no shipped classifier: the message says how to make one.
     r = ncsn_cli({"eval", "-c", tiny_->checkpoint(9), "--dataset", "mnist", "--data", tiny_->data_dir, "-n", "4", "-T", "1"});

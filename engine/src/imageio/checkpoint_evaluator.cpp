@@ -45,7 +45,7 @@ int64_t CheckpointEvaluator::total_steps(const EvaluationSettings& s, int64_t le
 }
 
 nlohmann::json CheckpointEvaluator::evaluate(const std::string& checkpoint, const EvaluationSettings& s,
-                                             const Progress& progress, JobControl* control) {
+                                             const Progress& progress, JobControl* control, torch::Tensor* samples) {
   if (s.count < 2) throw ConfigError("evaluation needs at least 2 samples (a covariance needs two)");
   if (s.batch < 1) throw ConfigError("the evaluation batch must be at least 1");
   auto session = ModelSession::open(checkpoint, device_);
@@ -69,7 +69,9 @@ nlohmann::json CheckpointEvaluator::evaluate(const std::string& checkpoint, cons
     parts.push_back(result.samples.cpu());
     drawn += result.samples.size(0);
   }
-  auto j = measure(torch::cat(parts));
+  const auto drawn = torch::cat(parts);
+  if (samples) *samples = drawn;
+  auto j = measure(drawn);
   j.update({{"checkpoint", checkpoint},
             {"step", session.loaded.meta.step},
             {"steps_per_level", s.langevin.steps_per_level},

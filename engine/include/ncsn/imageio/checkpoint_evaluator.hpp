@@ -36,10 +36,11 @@ class CheckpointEvaluator {
   // Progress reports (samples drawn so far, steps done, total steps). JSON with "fd_cls",
   // "class_counts", "classes_covered", "class_total_variation", "nn_distance_{mean,median,min}",
   // "heldout_dsm_loss", and "fid"/"inception_score" with an Inception network. Throws
-  // std::runtime_error when stopped through `control`.
+  // std::runtime_error when stopped through `control`. `samples`, if given, receives the images
+  // that were scored (float [N, C, H, W], on the CPU), to show them beside the figures.
   using Progress = std::function<void(int64_t done, int64_t total)>;
   nlohmann::json evaluate(const std::string& checkpoint, const EvaluationSettings& settings, const Progress& progress = {},
-                          JobControl* control = nullptr);
+                          JobControl* control = nullptr, torch::Tensor* samples = nullptr);
 
   // The same figures for images in [0, 1] (no held-out loss: there is no model).
   nlohmann::json measure(const torch::Tensor& samples);
