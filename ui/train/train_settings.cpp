@@ -14,8 +14,8 @@ QString TrainSettings::validationError() const {
 }
 
 bool TrainSettings::operator==(const TrainSettings& o) const {
-  return datasetPath == o.datasetPath && initialModel == o.initialModel && ngf == o.ngf && numLevels == o.numLevels && sigmaBegin == o.sigmaBegin &&
-         sigmaEnd == o.sigmaEnd && batchSize == o.batchSize &&
+  return datasetPath == o.datasetPath && initialModel == o.initialModel && ngf == o.ngf && numLevels == o.numLevels &&
+         sigmaBegin == o.sigmaBegin && sigmaEnd == o.sigmaEnd && batchSize == o.batchSize &&
          accumulateParts == o.accumulateParts && mixedPrecision == o.mixedPrecision && learningRate == o.learningRate &&
          iterations == o.iterations && checkpointInterval == o.checkpointInterval &&
          checkpointFolder == o.checkpointFolder && emaEnabled == o.emaEnabled && emaRate == o.emaRate && seed == o.seed &&
