@@ -18,6 +18,7 @@ for path in ./usr/bin/ncsn ./usr/bin/ncsn-studio \
     ./usr/share/icons/hicolor/scalable/apps/ncsn-studio.svg \
     ./usr/share/ncsn-studio/configs/fashion-mnist-small.json \
     ./usr/share/ncsn-studio/models/fashion-mnist-small.ncsn \
+    ./usr/share/ncsn-studio/models/fashion-mnist-ngf64.ncsn \
     ./usr/share/ncsn-studio/models/fashion-mnist-classifier.pt; do
   grep -q " $path\$" <<<"$contents" || fail "$path is missing from the package"
 done
