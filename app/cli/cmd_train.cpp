@@ -117,16 +117,13 @@ void write_run_config(const TrainOptions& o) {
   write_file_atomically((std::filesystem::path(o.train.checkpoint_dir) / "config.json").string(), j.dump(2) + "\n");
 }
 
-// --init: a new run starts from that model, whose architecture it takes. A run folder that already
-// has checkpoints resumes from them instead, so that the same command continues a stopped run.
+// --init: a new run starts from that model and takes its architecture; `--resume auto` on a folder
+// with checkpoints continues them instead, so that the same command resumes a stopped run.
 std::optional<LoadedModel> initial_model(TrainOptions& o) {
   if (o.init.empty()) return std::nullopt;
   if (o.resume != "auto" && o.resume != "none")
     throw ConfigError("--init starts a new run and --resume " + o.resume + " continues one: give only one of them");
-  if (o.resume == "auto" && !list_checkpoints(o.train.checkpoint_dir).empty()) return std::nullopt;
-  auto init = load_model(o.init, torch::kCPU, /*prefer_ema=*/true, &o.model);
-  o.model = init.meta.model;
-  return init;
+  return load_initial_model(o.init, o.resume == "auto" ? o.train.checkpoint_dir : std::string(), o.model);
 }
 
 void run_train(TrainOptions& o, const CLI::App& cmd) {

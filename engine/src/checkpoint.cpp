@@ -139,8 +139,7 @@ CheckpointMeta load_training_state(const std::string& path, NcsnScoreNet& model,
   if (is_half(meta))
     throw ConfigError("checkpoint " + path + " is an exported float16 model: training resumes only from a training checkpoint");
   const auto& want = model->config;
-  if (meta.model.channels != want.channels || meta.model.image_size != want.image_size || meta.model.ngf != want.ngf ||
-      meta.model.num_classes != want.num_classes)
+  if (!meta.model.same_architecture(want))
     throw ConfigError("checkpoint " + path + " is for a " + meta.model.describe() + " model, not " + want.describe() +
                       " (another dataset or size needs its own run folder)");
   detail::load_submodule(archive, "model", *model, path, "checkpoint");
@@ -270,6 +269,17 @@ std::vector<std::string> list_checkpoints(const std::string& dir) {
   std::vector<std::string> paths;
   for (auto& f : found) paths.push_back(std::move(f.second));
   return paths;
+}
+
+std::optional<LoadedModel> load_initial_model(const std::string& init, const std::string& run_folder, ModelConfig& model) {
+  const auto checkpoints = run_folder.empty() ? std::vector<std::string>{} : list_checkpoints(run_folder);
+  if (!checkpoints.empty()) {
+    model = read_checkpoint_meta(checkpoints.front()).model;
+    return std::nullopt;
+  }
+  auto loaded = load_model(init, torch::kCPU, /*prefer_ema=*/true, &model);
+  model = loaded.meta.model;
+  return loaded;
 }
 
 }  // namespace ncsn

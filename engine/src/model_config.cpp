@@ -1,5 +1,7 @@
 #include "ncsn/model_config.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "ncsn/errors.hpp"
@@ -27,6 +29,16 @@ std::string ModelConfig::describe() const {
   s << channels << "x" << image_size << "x" << image_size << ", ngf " << ngf << ", L=" << num_classes << ", sigma "
     << sigma_begin << " -> " << sigma_end;
   return s.str();
+}
+
+bool ModelConfig::same_architecture(const ModelConfig& other) const {
+  return channels == other.channels && image_size == other.image_size && ngf == other.ngf &&
+         num_classes == other.num_classes;
+}
+
+bool ModelConfig::same_noise_levels(const ModelConfig& other) const {
+  const auto close = [](double x, double y) { return std::abs(x - y) <= 1e-6 * std::max(std::abs(x), std::abs(y)); };
+  return close(sigma_begin, other.sigma_begin) && close(sigma_end, other.sigma_end);
 }
 
 }  // namespace ncsn

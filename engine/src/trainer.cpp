@@ -66,13 +66,6 @@ torch::Tensor place_training_images(const torch::Tensor& images, const torch::De
   }
 }
 
-// Same architecture and noise levels (sigmas to float precision, as stored in JSON).
-bool same_model(const ModelConfig& a, const ModelConfig& b) {
-  const auto close = [](double x, double y) { return std::abs(x - y) <= 1e-6 * std::max(std::abs(x), std::abs(y)); };
-  return a.channels == b.channels && a.image_size == b.image_size && a.ngf == b.ngf && a.num_classes == b.num_classes &&
-         close(a.sigma_begin, b.sigma_begin) && close(a.sigma_end, b.sigma_end);
-}
-
 }  // namespace
 
 Trainer::Trainer(const ModelConfig& model, const TrainConfig& train, ImageDataset train_set, ImageDataset test_set,
@@ -113,7 +106,7 @@ void Trainer::resume_from(const std::string& checkpoint) {
 }
 
 void Trainer::start_from(const LoadedModel& init) {
-  if (!same_model(init.meta.model, model_config_))
+  if (!init.meta.model.same_architecture(model_config_) || !init.meta.model.same_noise_levels(model_config_))
     throw ConfigError("cannot start from a model of " + init.meta.model.describe() + ": this run trains " +
                       model_config_.describe());
   copy_parameters(*init.model, *model_);

@@ -228,16 +228,19 @@ class TestCli : public QObject {
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("exported float16 model"), qPrintable(r.err));
 
-    // A new run can start from it: its architecture (ngf 4, not the default 64), weights and step.
-    const QString tuned = dir_.filePath("init-from-export");
-    const QStringList tuning = {"train", "--dataset", "mnist", "--data", tiny_->data_dir, "--out", tuned, "--init", half,
-                                "--batch", "8", "--checkpoint-every", "1", "--eval-every", "0", "--threads", "1", "--json"};
+    // A new run can start from it: its architecture (ngf 4, not the config file's 64), weights and step.
+    const QString tuned = dir_.filePath("init-from-export"), config = dir_.filePath("ngf64.json");
+    ncsn::test::write_bytes(ncsn::test::str(config), R"({"model": {"ngf": 64}})");
+    const QStringList tuning = {"train", "--config", config, "--dataset", "mnist", "--data", tiny_->data_dir, "--out", tuned,
+                                "--init", half, "--batch", "8", "--checkpoint-every", "1", "--eval-every", "0",
+                                "--threads", "1", "--json"};
     r = ncsn_cli(tuning + QStringList{"--iters", "11"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains("starting from") && r.out.contains("(step 9)"), qPrintable(r.out));
     QVERIFY(QFile::exists(tuned + "/checkpoint_10.ncsn") && !QFile::exists(tuned + "/checkpoint_1.ncsn"));
     QCOMPARE(ncsn::read_checkpoint_meta(ncsn::test::str(tuned + "/checkpoint_11.ncsn")).model.ngf, int64_t{4});
-    // The same command again continues that run rather than starting over from the model.
+    // The same command again continues that run, with its checkpoints' architecture, rather than
+    // starting over from the model.
     r = ncsn_cli(tuning + QStringList{"--iters", "12"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains("resumed from") && !r.out.contains("starting from"), qPrintable(r.out));

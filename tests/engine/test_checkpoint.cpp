@@ -562,6 +562,42 @@ class TestCheckpoint : public QObject {
     QVERIFY(ncsn::list_checkpoints(path("no-such-dir")).empty());
   }
 
+  // A run that starts from a model takes the model's architecture; once its folder has checkpoints,
+  // it resumes them with theirs, whatever the defaults it was given.
+  void initialModelOrTheRunFoldersCheckpoints() {
+    torch::manual_seed(5);
+    auto narrow_config = tiny_config();
+    narrow_config.ngf = 6;
+    ncsn::NcsnScoreNet narrow(narrow_config);
+    ncsn::CheckpointMeta meta;
+    meta.model = narrow->config;
+    meta.step = 7;
+    const auto init = path("init-model.ncsn");
+    ncsn::save_checkpoint(init, narrow, meta);
+    const auto run = path("init-run");
+    fs::create_directories(run);
+
+    ncsn::ModelConfig defaults = tiny_config(12);
+    auto loaded = ncsn::load_initial_model(init, run, defaults);
+    QVERIFY(loaded.has_value());
+    QVERIFY(defaults.same_architecture(narrow->config) && defaults.same_noise_levels(narrow->config));
+    QCOMPARE(loaded->meta.step, int64_t{7});
+    QVERIFY(same_weights(*loaded->model, *narrow));
+
+    auto resumed_config = tiny_config(12, 5);
+    ncsn::NcsnScoreNet checkpointed(resumed_config);
+    meta.model = resumed_config;
+    ncsn::save_checkpoint(ncsn::checkpoint_path(run, 3), checkpointed, meta);
+    ncsn::ModelConfig other = tiny_config();
+    QVERIFY(!ncsn::load_initial_model(init, run, other).has_value());
+    QCOMPARE(other.num_classes, int64_t{5});
+    QVERIFY(other.same_architecture(resumed_config));
+    // Without a folder to resume (--resume none), the model is loaded even so.
+    QVERIFY(ncsn::load_initial_model(init, "", other).has_value());
+    QCOMPARE(other.ngf, int64_t{6});
+    QVERIFY_THROWS_EXCEPTION(ncsn::DataError, ncsn::load_initial_model(path("missing.ncsn"), run + "-new", other));
+  }
+
   // LibTorch 2.x writes the same archive with a few more records (.data/serialization_id,
   // .data/version, byteorder); the damage check must not refuse them.
   void checkpointsWithLibTorch2RecordsLoad() {

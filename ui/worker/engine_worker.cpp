@@ -297,15 +297,8 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
     // A new run may start from a model, whose architecture it takes; a folder with checkpoints
     // resumes from them instead, with theirs.
     std::optional<LoadedModel> init;
-    if (!t.initialModel.isEmpty() && resumeFrom.isEmpty()) {
-      const auto checkpoints = list_checkpoints(config.checkpoint_dir);
-      if (checkpoints.empty()) {
-        init = load_model(t.initialModel.toStdString(), torch::kCPU, /*prefer_ema=*/true, &model);
-        model = init->meta.model;
-      } else {
-        model = read_checkpoint_meta(checkpoints.front()).model;
-      }
-    }
+    if (!t.initialModel.isEmpty() && resumeFrom.isEmpty())
+      init = load_initial_model(t.initialModel.toStdString(), config.checkpoint_dir, model);
 
     s.control.reset();
     Trainer trainer(model, config, trainSet, testSet, s.device);

@@ -61,6 +61,12 @@ LoadedModel import_reference_checkpoint(const std::string& path, torch::Device d
                                         const ModelConfig* defaults = nullptr);
 bool looks_like_reference_checkpoint(const std::string& path);
 
+// A run that names a model to start from (ncsn train --init, the Train page's Start from). A run
+// folder that already has checkpoints resumes them instead: `model` becomes the newest one's
+// architecture and nothing is loaded. Otherwise (or with an empty `run_folder`) the model's weights
+// are loaded on the CPU, EMA first, and `model` becomes its architecture.
+std::optional<LoadedModel> load_initial_model(const std::string& init, const std::string& run_folder, ModelConfig& model);
+
 // "checkpoint_<step>.ncsn" files in `dir` (temp files ignored), highest step first.
 std::vector<std::string> list_checkpoints(const std::string& dir);
 std::string checkpoint_path(const std::string& dir, int64_t step);

@@ -18,6 +18,10 @@ struct ModelConfig {
   // Throws std::invalid_argument with a user-facing message when a field is out of range.
   void validate() const;
   std::string describe() const;  // one line, e.g. "1x28x28, ngf 64, L=10, sigma 1 -> 0.01"
+  // Same network shape: the weights of one load into the other.
+  bool same_architecture(const ModelConfig& other) const;
+  // Same sigmas, to the float precision that JSON round trips keep.
+  bool same_noise_levels(const ModelConfig& other) const;
 };
 
 // JSON with the field names as keys; a key left out keeps its default.
