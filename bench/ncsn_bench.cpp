@@ -30,6 +30,7 @@
 #include "ncsn/image_grid.hpp"
 #include "ncsn/ncsn_score_net.hpp"
 #include "ncsn/noise_schedule.hpp"
+#include "ncsn/onednn_convolution.hpp"
 #include "ncsn/trainer.hpp"
 
 namespace {
@@ -45,6 +46,7 @@ struct Options {
   int64_t train_images = 1024;  // over 2 GiB of them stay on the host, where batches are prefetched
   bool frame_cost = false;
   bool cuda_graphs = true, cudnn_benchmark = true;  // the engine's defaults; off to measure what they bring
+  bool onednn_plans = true;                          // likewise: CPU convolutions prepared per shape
   ncsn::MixedPrecision train_amp = ncsn::MixedPrecision::Off;
   // Sampling variants to measure before any becomes a default: NHWC weights (auto: the engine's
   // choice, CPU only), TF32 convolutions (LibTorch's default on), and autocast of the network.
@@ -91,8 +93,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 // Convolution FLOPs of one forward pass, from the shapes the engine's network really produces.
 // LibTorch modules have no forward hooks, so the convolution operators are observed instead:
 // 2 * Cin/groups * k^2 * Cout * Hout * Wout = 2 * weight.numel() * Hout * Wout per image.
-// The engine calls aten::mkldnn_convolution directly on CPU inference, aten::convolution
-// otherwise (which may call the former): only the outermost call counts.
+// aten::convolution may call aten::mkldnn_convolution: only the outermost call counts.
 struct ConvCall : at::ObserverContext {
   int64_t weight_numel = 0;
 };
@@ -117,7 +118,9 @@ void conv_end(const at::RecordFunction& fn, at::ObserverContext* context) {
 }
 
 double conv_gflop_per_image(ncsn::NcsnScoreNet& net, const ModelConfig& m, const torch::Device& d) {
-  torch::NoGradGuard no_grad;
+  // With autograd on, every convolution goes through LibTorch's operators (CPU inference may call
+  // oneDNN directly, unseen).
+  torch::AutoGradMode with_autograd(true);
   traced_conv_flops = 0;
   const auto handle =
       at::addThreadLocalCallback(at::RecordFunctionCallback(conv_start, conv_end).needsInputs(true).needsOutputs(true));
@@ -332,6 +335,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--frame-cost") o.frame_cost = true;
     else if (a == "--cuda-graphs") o.cuda_graphs = on_off(a, value());
     else if (a == "--cudnn-benchmark") o.cudnn_benchmark = on_off(a, value());
+    else if (a == "--onednn-plans") o.onednn_plans = on_off(a, value());
     else if (a == "--train-amp") o.train_amp = ncsn::parse_mixed_precision(value());
     else if (a == "--channels-last") {
       o.channels_last = value();
@@ -347,6 +351,7 @@ Options parse(int argc, char** argv) {
                    "           [--train-images N (random training images, 1024; over 2 GiB stay on the host)]\n"
                    "           [--channels-last auto|on|off] [--tf32 on|off] [--sample-amp off|bf16|fp16]\n"
                    "           [--frame-cost] [--cuda-graphs on|off] [--cudnn-benchmark on|off] [--json out.json]\n"
+                   "           [--onednn-plans on|off (CPU inference convolutions prepared per shape, with Winograd)]\n"
                    "--steps: Langevin steps per timed run (T = N/10 per level; below 10, the first N levels; 0: no sampling)\n";
       std::exit(0);
     } else throw std::invalid_argument("unknown option " + a);
@@ -363,6 +368,7 @@ int main(int argc, char** argv) try {
   const torch::Device device = ncsn::select_device(o.device);
   at::globalContext().setBenchmarkCuDNN(o.cudnn_benchmark);
   at::globalContext().setAllowTF32CuDNN(o.tf32);
+  ncsn::OneDnnConvolution::set_enabled(o.onednn_plans);
   const int threads = ncsn::set_cpu_threads(o.threads);
   const auto batches = !o.batches.empty() ? o.batches
                        : device.is_cuda() ? std::vector<int64_t>{1, 16, 64, 256, 1024}
@@ -377,11 +383,15 @@ int main(int argc, char** argv) try {
                            {"repeats", o.repeats},
                            {"cuda_graphs", o.cuda_graphs},
                            {"cudnn_benchmark", o.cudnn_benchmark},
+                           {"onednn_plans", o.onednn_plans && ncsn::OneDnnConvolution::available()},
                            {"channels_last", o.channels_last},
                            {"tf32", o.tf32},
                            {"sample_amp", ncsn::to_string(o.sample_amp)},
                            {"configs", nlohmann::json::array()}};
   std::cout << "ncsn-bench on " << device_name(device) << ", LibTorch " << TORCH_VERSION << ", " << cpu_model() << "\n";
+  if (device.is_cpu())
+    std::cout << "oneDNN convolution plans " << (o.onednn_plans && ncsn::OneDnnConvolution::available() ? "on" : "off")
+              << (ncsn::OneDnnConvolution::available() ? "" : " (built without oneDNN's headers)") << "\n";
   if (device.is_cuda())
     std::cout << "CUDA graphs " << (o.cuda_graphs ? "on" : "off") << ", cuDNN autotuning " << (o.cudnn_benchmark ? "on" : "off")
               << ", TF32 convolutions " << (o.tf32 ? "on" : "off") << ", channels-last " << o.channels_last

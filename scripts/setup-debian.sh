@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libgloo-dev  # libgloo-dev: the headers of c10d's Gloo backend (multi-process training)
+  libdnnl-dev  # the headers of the oneDNN that libtorch runs on: CPU convolutions called directly
   qt6-base-dev qt6-base-dev-tools libqt6svg6 qt6-image-formats-plugins
   libqcustomplot-dev
   libopencv-dev

@@ -11,15 +11,18 @@ Conv2dImpl::Conv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel
     : torch::nn::Conv2dImpl(
           torch::nn::Conv2dOptions(in_channels, out_channels, kernel_size).padding(padding).dilation(dilation).bias(bias)),
       padding_(padding),
-      dilation_(dilation) {}
+      dilation_(dilation),
+      onednn_(std::make_shared<OneDnnConvolution>(padding, dilation)) {}
 
 torch::Tensor Conv2dImpl::forward(const torch::Tensor& x) {
   // Only without autograd (the sampler's inference mode): training batches are large enough that
   // LibTorch picks oneDNN itself, and its own dispatch stays the reference for gradients. Not
   // under autocast either, which only LibTorch's own dispatch applies.
   if (x.is_cpu() && x.scalar_type() == torch::kFloat && !torch::GradMode::is_enabled() && at::hasMKLDNN() &&
-      !autocast_enabled(torch::kCPU))
+      !autocast_enabled(torch::kCPU)) {
+    if (OneDnnConvolution::supports(x, weight, bias)) return onednn_->forward(x, weight, bias);
     return at::mkldnn_convolution(x, weight, bias, {padding_, padding_}, {1, 1}, {dilation_, dilation_}, 1);
+  }
   return torch::nn::Conv2dImpl::forward(x);
 }
 

@@ -6,7 +6,9 @@
 #include <QtTest/QtTest>
 
 #include "ncsn/errors.hpp"
+#include "ncsn/conv2d.hpp"
 #include "ncsn/ncsn_score_net.hpp"
+#include "ncsn/onednn_convolution.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -136,6 +138,67 @@ class TestScoreNet : public QObject {
       inferred = net->forward(x, labels(1, 4));
     }
     QVERIFY(torch::allclose(inferred, trained, 1e-4, 1e-4));
+  }
+
+  // OneDnnConvolution against LibTorch's convolution: Winograd where it is chosen (3x3, at least
+  // 64 channels and 512 output pixels per call), direct elsewhere (dilated, narrow, the 1-channel
+  // first layer, 1x1, one small image), with and without bias, from either input layout.
+  void onednnConvolutionAgreesWithLibTorch() {
+    if (!ncsn::OneDnnConvolution::available()) QSKIP("built without oneDNN's headers");
+    struct Case {
+      int64_t in, out, kernel, padding, dilation, batch;
+      bool winograd;
+    };
+    for (const Case& c : {Case{64, 64, 3, 1, 1, 2, true}, Case{64, 96, 3, 1, 1, 2, true}, Case{64, 64, 3, 1, 1, 1, false},
+                          Case{64, 64, 3, 2, 2, 2, false}, Case{64, 64, 3, 4, 4, 2, false}, Case{32, 32, 3, 1, 1, 2, false},
+                          Case{1, 16, 3, 1, 1, 2, false}, Case{64, 32, 1, 0, 1, 2, false}}) {
+      torch::manual_seed(c.in + c.out + c.dilation);
+      const auto weight = torch::randn({c.out, c.in, c.kernel, c.kernel}) / std::sqrt(double(c.in * c.kernel * c.kernel));
+      const auto bias = torch::randn({c.out});
+      ncsn::OneDnnConvolution conv(c.padding, c.dilation);
+      for (const bool channels_last : {false, true}) {
+        auto x = torch::randn({c.batch, c.in, 16, 16});
+        if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+        for (const auto& b : {bias, torch::Tensor()}) {
+          const auto expected = torch::conv2d(x, weight, b, 1, c.padding, c.dilation);
+          const auto got = conv.forward(x, weight, b);
+          QCOMPARE(got.sizes(), expected.sizes());
+          const auto error = ncsn::test::max_abs_diff(got, expected);
+          const auto what = QString("%1->%2 k%3 d%4 batch %5").arg(c.in).arg(c.out).arg(c.kernel).arg(c.dilation).arg(c.batch);
+          QVERIFY2(error < 2e-5, qPrintable(what + QString(": %1").arg(error)));
+          QVERIFY2(conv.winograd() == c.winograd, qPrintable(what));
+        }
+      }
+    }
+  }
+
+  // A prepared convolution follows its weights: an in-place update (an optimizer step, new EMA
+  // weights copied in), a new layout, and another batch size all give LibTorch's result again.
+  void onednnConvolutionFollowsItsWeights() {
+    torch::manual_seed(6);
+    ncsn::Conv2d conv(64, 64, 3, /*padding=*/1);
+    const auto x = torch::randn({4, 64, 12, 12});  // Winograd; one image runs direct
+    const auto check = [&](const torch::Tensor& input) {
+      const auto expected = torch::conv2d(input, conv->weight.detach(), conv->bias.detach(), 1, 1);
+      c10::InferenceMode inference;
+      const auto error = ncsn::test::max_abs_diff(conv->forward(input), expected);
+      QVERIFY2(error < 2e-5, qPrintable(QString::number(error)));
+    };
+    check(x);
+    {
+      torch::NoGradGuard no_grad;
+      conv->weight.mul_(-2.0);
+      conv->bias.add_(1.0);
+    }
+    check(x);
+    ncsn::use_channels_last_weights(*conv);
+    check(x);
+    {
+      torch::NoGradGuard no_grad;
+      conv->weight.copy_(torch::randn_like(conv->weight) * 0.05);
+    }
+    check(x);
+    check(torch::randn({1, 64, 12, 12}));
   }
 
   // The score function that samplers and losses call: the network's own output in float32, and

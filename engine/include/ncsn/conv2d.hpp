@@ -3,7 +3,12 @@
 // CPU inference always runs on oneDNN. LibTorch sends small CPU convolutions (one image, fewer
 // than 20480 input values, or a 1x1 kernel on one thread) to im2col + BLAS, which is fast with MKL
 // but 2-5x slower than oneDNN on the generic BLAS of distribution builds (Debian's LibTorch).
+// Where the engine has oneDNN's headers, OneDnnConvolution runs it, prepared once per shape.
+#include <memory>
+
 #include <torch/torch.h>
+
+#include "ncsn/onednn_convolution.hpp"
 
 namespace ncsn {
 
@@ -14,6 +19,7 @@ struct Conv2dImpl : torch::nn::Conv2dImpl {
 
  private:
   int64_t padding_, dilation_;
+  std::shared_ptr<OneDnnConvolution> onednn_;
 };
 TORCH_MODULE(Conv2d);
 

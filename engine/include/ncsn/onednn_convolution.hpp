@@ -1,0 +1,46 @@
+#pragma once
+// A stride-1 CPU inference convolution run on oneDNN directly, prepared once per input shape.
+// LibTorch 1.13's mkldnn_convolution reorders the weights into oneDNN's layout on every call,
+// which at batch 1 costs about half as much again as the convolution, and it never picks Winograd.
+// Here the primitive and its reordered weights are kept until the weights change (their version
+// counter moves) or the input shape does, and 3x3 convolutions with enough channels run as
+// Winograd, 1.8-2.6x faster on AVX-512 (docs/benchmarks.md).
+// Built where oneDNN 2.x's headers are found (Debian's libdnnl-dev, the oneDNN that Debian's
+// LibTorch itself runs on); elsewhere available() is false and callers keep LibTorch's path.
+#include <memory>
+#include <mutex>
+
+#include <torch/torch.h>
+
+namespace ncsn {
+
+class OneDnnConvolution {
+ public:
+  OneDnnConvolution(int64_t padding, int64_t dilation);
+  ~OneDnnConvolution();
+  OneDnnConvolution(const OneDnnConvolution&) = delete;
+  OneDnnConvolution& operator=(const OneDnnConvolution&) = delete;
+
+  static bool available();
+  // On by default; off sends every caller back to LibTorch (for benchmarks: ncsn-bench --onednn-plans).
+  static void set_enabled(bool on);
+  // Whether forward() takes these: float32 CPU tensors whose storage can be watched for changes
+  // (not inference tensors, whose version counter LibTorch does not keep).
+  static bool supports(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+
+  // x: N x C x H x W in either memory format; bias may be undefined. The result is channels-last.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+  // Whether the last shape run was prepared as Winograd (for tests and profiles).
+  bool winograd() const;
+
+ private:
+  struct Plan;
+  void run(const torch::Tensor& input, torch::Tensor& output, const torch::Tensor& weight, const torch::Tensor& bias);
+  std::unique_ptr<Plan> make_plan(const torch::Tensor& input, const torch::Tensor& output, const torch::Tensor& weight,
+                                  const torch::Tensor& bias);
+  int64_t padding_, dilation_;
+  std::mutex mutex_;  // one module may run from two threads (a preview beside a sampler)
+  std::unique_ptr<Plan> plan_;
+};
+
+}  // namespace ncsn
