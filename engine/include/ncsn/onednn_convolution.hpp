@@ -3,8 +3,8 @@
 // LibTorch 1.13's mkldnn_convolution reorders the weights into oneDNN's layout on every call,
 // which at batch 1 costs about half as much again as the convolution, and it never picks Winograd.
 // Here the primitive and its reordered weights are kept until the weights change (their version
-// counter moves) or the input shape does, and 3x3 convolutions with enough channels run as
-// Winograd, 1.8-2.6x faster on AVX-512 (docs/benchmarks.md).
+// counter moves) or the input shape does, and 3x3 convolutions with enough channels and output
+// pixels per call run as Winograd (AVX-512: 2.2x faster per layer at batch 16; docs/benchmarks.md).
 // Built where oneDNN 2.x's headers are found (Debian's libdnnl-dev, the oneDNN that Debian's
 // LibTorch itself runs on); elsewhere available() is false and callers keep LibTorch's path.
 #include <memory>
