@@ -384,6 +384,7 @@ int main(int argc, char** argv) try {
                            {"cuda_graphs", o.cuda_graphs},
                            {"cudnn_benchmark", o.cudnn_benchmark},
                            {"onednn_plans", o.onednn_plans && ncsn::OneDnnConvolution::available()},
+                           {"onednn_winograd", ncsn::OneDnnConvolution::winograd_available()},
                            {"channels_last", o.channels_last},
                            {"tf32", o.tf32},
                            {"sample_amp", ncsn::to_string(o.sample_amp)},
@@ -391,7 +392,10 @@ int main(int argc, char** argv) try {
   std::cout << "ncsn-bench on " << device_name(device) << ", LibTorch " << TORCH_VERSION << ", " << cpu_model() << "\n";
   if (device.is_cpu())
     std::cout << "oneDNN convolution plans " << (o.onednn_plans && ncsn::OneDnnConvolution::available() ? "on" : "off")
-              << (ncsn::OneDnnConvolution::available() ? "" : " (built without oneDNN's headers)") << "\n";
+              << (!ncsn::OneDnnConvolution::available()          ? " (built without oneDNN's headers)"
+                  : ncsn::OneDnnConvolution::winograd_available() ? ", with Winograd"
+                                                                    : ", no Winograd kernel in this oneDNN")
+              << "\n";
   if (device.is_cuda())
     std::cout << "CUDA graphs " << (o.cuda_graphs ? "on" : "off") << ", cuDNN autotuning " << (o.cudnn_benchmark ? "on" : "off")
               << ", TF32 convolutions " << (o.tf32 ? "on" : "off") << ", channels-last " << o.channels_last

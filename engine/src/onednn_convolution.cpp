@@ -54,6 +54,24 @@ dnnl::memory::desc any_layout(const dnnl::memory::dims& dims) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
 }
 
+using ConvolutionPd = dnnl::convolution_forward::primitive_desc;
+
+// oneDNN 3 folded the operation descriptor of version 2 into the primitive descriptor.
+ConvolutionPd describe_convolution(dnnl::algorithm algorithm, const dnnl::memory::desc& src, const dnnl::memory::desc& weights,
+                                   const dnnl::memory::desc* bias, const dnnl::memory::desc& dst, int64_t padding,
+                                   int64_t dilation) {
+  const dnnl::memory::dims strides{1, 1}, dilates{dilation - 1, dilation - 1}, pad{padding, padding};
+  constexpr auto inference = dnnl::prop_kind::forward_inference;
+#if DNNL_VERSION_MAJOR >= 3
+  if (bias) return ConvolutionPd(cpu_engine(), inference, algorithm, src, weights, *bias, dst, strides, dilates, pad, pad);
+  return ConvolutionPd(cpu_engine(), inference, algorithm, src, weights, dst, strides, dilates, pad, pad);
+#else
+  using Op = dnnl::convolution_forward::desc;
+  if (bias) return ConvolutionPd(Op(inference, algorithm, src, weights, *bias, dst, strides, dilates, pad, pad), cpu_engine());
+  return ConvolutionPd(Op(inference, algorithm, src, weights, dst, strides, dilates, pad, pad), cpu_engine());
+#endif
+}
+
 dnnl::reorder reorder_between(const dnnl::memory::desc& from, const dnnl::memory::desc& to) {
   return dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), from, cpu_engine(), to));
 }
@@ -113,6 +131,19 @@ OneDnnConvolution::OneDnnConvolution(int64_t padding, int64_t dilation) : paddin
 OneDnnConvolution::~OneDnnConvolution() = default;
 
 bool OneDnnConvolution::available() { return true; }
+
+bool OneDnnConvolution::winograd_available() {
+  static const bool has_kernel = [] {
+    try {
+      describe_convolution(dnnl::algorithm::convolution_winograd, any_layout({1, 64, 32, 32}), any_layout({64, 64, 3, 3}),
+                           nullptr, any_layout({1, 64, 32, 32}), 1, 1);
+      return true;
+    } catch (const dnnl::error&) {
+      return false;
+    }
+  }();
+  return has_kernel;
+}
 
 bool OneDnnConvolution::supports(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   const auto plain = [](const torch::Tensor& t) {
@@ -174,34 +205,29 @@ std::unique_ptr<OneDnnConvolution::Plan> OneDnnConvolution::make_plan(const torc
   auto plan = std::make_unique<Plan>(input, weight, bias);
   plan->user_src = channels_last(input);
   plan->user_dst = channels_last(output);
-  const auto weight_dims = dims_of(weight.sizes());
-  const dnnl::memory::dims strides{1, 1}, dilation{dilation_ - 1, dilation_ - 1}, padding{padding_, padding_};
-  const auto bias_desc = bias.defined() ? desc_of(bias) : dnnl::memory::desc();
+  const auto weights_any = any_layout(dims_of(weight.sizes()));
+  const auto bias_desc = bias.defined() ? std::optional<dnnl::memory::desc>(desc_of(bias)) : std::nullopt;
   const auto describe = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
-    return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, algorithm, src, any_layout(weight_dims),
-                                           bias_desc, dst, strides, dilation, padding, padding);
+    return describe_convolution(algorithm, src, weights_any, bias_desc ? &*bias_desc : nullptr, dst, padding_, dilation_);
   };
-  auto& engine = cpu_engine();
   const bool try_winograd = weight.size(2) == 3 && weight.size(3) == 3 && dilation_ == 1 &&
                             weight.size(0) >= kWinogradMinChannels && weight.size(1) >= kWinogradMinChannels &&
                             output.size(0) * output.size(2) * output.size(3) >= kWinogradMinPixels;
   if (try_winograd) {
     try {
-      plan->pd = dnnl::convolution_forward::primitive_desc(
-          describe(dnnl::algorithm::convolution_winograd, any_layout(plan->user_src.dims()), any_layout(plan->user_dst.dims())),
-          engine);
+      plan->pd = describe(dnnl::algorithm::convolution_winograd, any_layout(dims_of(input.sizes())),
+                          any_layout(dims_of(output.sizes())));
       plan->winograd = true;
     } catch (const dnnl::error&) {
-      // No Winograd kernel for this CPU or shape: the direct one below.
+      // No Winograd kernel for this CPU or shape (none for float32 in oneDNN 3): the direct one below.
     }
   }
-  if (!plan->winograd)
-    plan->pd = dnnl::convolution_forward::primitive_desc(
-        describe(dnnl::algorithm::convolution_direct, plan->user_src, plan->user_dst), engine);
+  if (!plan->winograd) plan->pd = describe(dnnl::algorithm::convolution_direct, plan->user_src, plan->user_dst);
   plan->conv = dnnl::convolution_forward(plan->pd);
   if (plan->pd.src_desc() != plan->user_src) plan->to_src = reorder_between(plan->user_src, plan->pd.src_desc());
   if (plan->pd.dst_desc() != plan->user_dst) plan->from_dst = reorder_between(plan->pd.dst_desc(), plan->user_dst);
 
+  auto& engine = cpu_engine();
   plan->weights = dnnl::memory(plan->pd.weights_desc(), engine);
   // Winograd's weight layout is reached from the plain (OIHW) one only, not from channels-last.
   const auto plain_weight = weight.contiguous();
@@ -219,6 +245,7 @@ struct OneDnnConvolution::Plan {};
 OneDnnConvolution::OneDnnConvolution(int64_t padding, int64_t dilation) : padding_(padding), dilation_(dilation) {}
 OneDnnConvolution::~OneDnnConvolution() = default;
 bool OneDnnConvolution::available() { return false; }
+bool OneDnnConvolution::winograd_available() { return false; }
 bool OneDnnConvolution::supports(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) { return false; }
 bool OneDnnConvolution::winograd() const { return false; }
 torch::Tensor OneDnnConvolution::forward(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) {

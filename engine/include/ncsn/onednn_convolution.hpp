@@ -4,9 +4,10 @@
 // which at batch 1 costs about half as much again as the convolution, and it never picks Winograd.
 // Here the primitive and its reordered weights are kept until the weights change (their version
 // counter moves) or the input shape does, and 3x3 convolutions with enough channels and output
-// pixels per call run as Winograd (AVX-512: 2.2x faster per layer at batch 16; docs/benchmarks.md).
-// Built where oneDNN 2.x's headers are found (Debian's libdnnl-dev, the oneDNN that Debian's
-// LibTorch itself runs on); elsewhere available() is false and callers keep LibTorch's path.
+// pixels per call run as Winograd where oneDNN has a kernel for it (2.x on AVX-512: 2.2x faster per
+// layer at batch 16; docs/benchmarks.md; 3.x has none for float32). Built where oneDNN's headers are
+// found (Debian's libdnnl-dev, the oneDNN that Debian's LibTorch itself runs on; the 2.x and 3.x
+// APIs both); elsewhere available() is false and callers keep LibTorch's path.
 #include <memory>
 #include <mutex>
 
@@ -22,6 +23,8 @@ class OneDnnConvolution {
   OneDnnConvolution& operator=(const OneDnnConvolution&) = delete;
 
   static bool available();
+  // Whether this oneDNN has a float32 Winograd kernel for this CPU.
+  static bool winograd_available();
   // On by default; off sends every caller back to LibTorch (for benchmarks: ncsn-bench --onednn-plans).
   static void set_enabled(bool on);
   // Whether forward() takes these: float32 CPU tensors whose storage can be watched for changes
