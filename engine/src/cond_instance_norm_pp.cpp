@@ -1,5 +1,7 @@
 #include "ncsn/cond_instance_norm_pp.hpp"
 
+#include "ncsn/cond_instance_norm_pp_cpu.hpp"
+
 namespace ncsn {
 
 CondInstanceNormPPImpl::CondInstanceNormPPImpl(int64_t features, int64_t num_classes) : num_features(features) {
@@ -11,6 +13,7 @@ CondInstanceNormPPImpl::CondInstanceNormPPImpl(int64_t features, int64_t num_cla
 
 torch::Tensor CondInstanceNormPPImpl::forward(const torch::Tensor& input, const torch::Tensor& labels) {
   constexpr double eps = 1e-5;
+  if (cond_instance_norm_pp_cpu_applies(input, embed->weight)) return cond_instance_norm_pp_cpu(input, labels, embed->weight, eps);
   // Statistics in float32 under mixed precision, as autocast does for its norms: squares of
   // activations overflow float16, and bfloat16's 8-bit mantissa blurs small variances.
   const auto x = input.to(torch::kFloat);

@@ -7,6 +7,7 @@
 #include <QtTest/QtTest>
 
 #include "ncsn/cond_instance_norm_pp.hpp"
+#include "ncsn/cond_instance_norm_pp_cpu.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -137,6 +138,52 @@ class TestCondInstanceNorm : public QObject {
       const auto single = norm->forward(x.narrow(0, level, 1), torch::tensor({level}, torch::kLong));
       QVERIFY(ncsn::test::max_abs_diff(single[0], out[level]) < 1e-5);
     }
+  }
+
+  // CPU inference of one image (no autograd, channels-last float32) runs the one-kernel version:
+  // the same hand computation for an image split into blocks across two threads, and, calling the
+  // kernel itself, several images and small ones (whose 16 pixels make the wrong variance
+  // convention show).
+  void inferenceKernelMatchesTheHandComputation() {
+    torch::manual_seed(9);
+    torch::set_num_threads(2);
+    struct Case {
+      int64_t images, channels, size;
+    };
+    for (const Case c : {Case{1, 128, 32}, Case{1, 5, 4}, Case{3, 64, 9}, Case{2, 5, 4}}) {
+      auto norm = randomized_layer(c.channels, 4);
+      const auto x = test_input(c.images, c.channels, c.size, c.size).contiguous(torch::MemoryFormat::ChannelsLast);
+      std::vector<int64_t> y;
+      for (int64_t n = 0; n < c.images; ++n) y.push_back((3 * n + 1) % 4);
+      torch::NoGradGuard no_grad;
+      const auto w = norm->embed->weight;
+      QCOMPARE(ncsn::cond_instance_norm_pp_cpu_applies(x, w), c.images == 1);
+      const auto labels = torch::tensor(y, torch::kLong);
+      const auto out = c.images == 1 ? norm->forward(x, labels) : ncsn::cond_instance_norm_pp_cpu(x, labels, w, 1e-5);
+      QVERIFY(out.is_contiguous(torch::MemoryFormat::ChannelsLast));
+      const double diff = ncsn::test::max_abs_diff(out, by_hand(x, w, y));
+      QVERIFY2(diff < 1e-4, qPrintable(QString("%1 channels: max diff %2").arg(c.channels).arg(diff)));
+      if (c.size == 4) QVERIFY(ncsn::test::max_abs_diff(out, by_hand(x, w, y, {true, false})) > 1e-2);
+    }
+    torch::set_num_threads(1);
+  }
+
+  // Autograd, other layouts, other types, large images and batches keep the module's own operators.
+  void inferenceKernelOnlyWhereItApplies() {
+    auto norm = randomized_layer(4, 2);
+    const auto x = test_input(1, 4, 3, 3).contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto w = norm->embed->weight;
+    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_applies(x, w));  // grad mode is on
+    torch::NoGradGuard no_grad;
+    QVERIFY(ncsn::cond_instance_norm_pp_cpu_applies(x, w));
+    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_applies(test_input(2, 4, 3, 3), w));  // NCHW, several channels
+    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_applies(x.to(torch::kHalf), w));
+    const auto large = torch::zeros({1, 4, 182, 182}).contiguous(torch::MemoryFormat::ChannelsLast);
+    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_applies(large, w));  // LibTorch's operators are as fast
+    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_applies(torch::cat({x, x}), w));  // and with several images
+    QVERIFY_THROWS_EXCEPTION(std::out_of_range, ncsn::cond_instance_norm_pp_cpu(x, torch::tensor({2}, torch::kLong), w, 1e-5));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             ncsn::cond_instance_norm_pp_cpu(x, torch::tensor({0}, torch::kLong), torch::zeros({2, 6}), 1e-5));
   }
 
   void identityEmbeddingGivesPlainInstanceNormPlusMeans() {
