@@ -27,6 +27,7 @@
 
 #include "ncsn/annealed_langevin_sampler.hpp"
 #include "ncsn/device.hpp"
+#include "ncsn/host_allocator.hpp"
 #include "ncsn/image_grid.hpp"
 #include "ncsn/ncsn_score_net.hpp"
 #include "ncsn/noise_schedule.hpp"
@@ -364,6 +365,7 @@ Options parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) try {
+  ncsn::configure_host_allocator();  // as the programs it times do
   const Options o = parse(argc, argv);
   const torch::Device device = ncsn::select_device(o.device);
   at::globalContext().setBenchmarkCuDNN(o.cudnn_benchmark);

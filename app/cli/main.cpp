@@ -5,8 +5,10 @@
 
 #include "cli_common.hpp"
 #include "ncsn/errors.hpp"
+#include "ncsn/host_allocator.hpp"
 
 int main(int argc, char** argv) {
+  ncsn::configure_host_allocator();
   CLI::App app{"ncsn: train and sample Noise Conditional Score Networks (Song & Ermon, 2019)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("ncsn ") + NCSN_VERSION);

@@ -13,6 +13,7 @@
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/device.hpp"
+#include "ncsn/host_allocator.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/image_channels.hpp"
 #include "ncsn/imageio/checkpoint_evaluator.hpp"
@@ -146,6 +147,7 @@ EngineWorker::EngineWorker(QObject* parent) : QObject(parent), state_(std::make_
   qRegisterMetaType<InpaintSettings>();
   qRegisterMetaType<ScalarGrid>();
   qRegisterMetaType<VectorGrid>();
+  configure_host_allocator();  // the studio's engine is set up here, before its first session
 }
 
 EngineWorker::~EngineWorker() = default;
