@@ -14,8 +14,7 @@ namespace {
 
 // One image of at most this many values. Beyond, LibTorch's operators were as fast or faster
 // (docs/benchmarks.md): their kernels are built for AVX2 and AVX-512, this one for the baseline
-// x86-64 that the engine targets, and their per-operator overhead no longer counts. At batch 16 the
-// sampler also ran slower with this kernel than without, though each layer alone did not.
+// x86-64 that the engine targets, and their per-operator overhead no longer counts.
 constexpr int64_t kMostValues = 128 * 32 * 32;
 
 // The image's pixels are cut into blocks, each one unit of parallel work: about 16k values, so
