@@ -53,7 +53,8 @@ bool kernel_takes(const torch::Tensor& x, const torch::Tensor& embed) {
          x.is_contiguous(torch::MemoryFormat::ChannelsLast) && embed.is_cpu() && embed.scalar_type() == torch::kFloat;
 }
 
-void check_arguments(const torch::Tensor& x, const torch::Tensor& labels, const torch::Tensor& embed) {
+// Returns the labels, contiguous, once they are known to be valid indices.
+torch::Tensor checked_levels(const torch::Tensor& x, const torch::Tensor& labels, const torch::Tensor& embed) {
   if (!kernel_takes(x, embed) || embed.dim() != 2 || embed.size(1) != 3 * x.size(1))
     throw std::invalid_argument("cond_instance_norm_pp_cpu takes channels-last float32 CPU activations and [L, 3C] "
                                 "coefficients, outside autograd");
@@ -65,6 +66,7 @@ void check_arguments(const torch::Tensor& x, const torch::Tensor& labels, const 
     if (level[n] < 0 || level[n] >= embed.size(0))
       throw std::out_of_range("noise-level index " + std::to_string(level[n]) + " is out of range: the layer has " +
                               std::to_string(embed.size(0)) + " levels");
+  return contiguous;
 }
 
 }  // namespace
@@ -75,7 +77,7 @@ bool cond_instance_norm_pp_cpu_applies(const torch::Tensor& x, const torch::Tens
 
 torch::Tensor cond_instance_norm_pp_cpu(const torch::Tensor& x, const torch::Tensor& labels, const torch::Tensor& embed,
                                         double eps) {
-  check_arguments(x, labels, embed);
+  const auto levels = checked_levels(x, labels, embed);
   const Blocks blocks(x);
   const int64_t C = blocks.channels;
   const float* in = x.data_ptr<float>();
@@ -107,7 +109,6 @@ torch::Tensor cond_instance_norm_pp_cpu(const torch::Tensor& x, const torch::Ten
   // means_hat being the channel means standardised by their unbiased spread across channels.
   const auto coefficients = embed.contiguous();
   const float* rows = coefficients.data_ptr<float>();
-  const auto levels = labels.contiguous();
   const int64_t* level = levels.data_ptr<int64_t>();
   std::vector<float> centre(blocks.images * C), scale(blocks.images * C), shift(blocks.images * C);
   for (int64_t n = 0; n < blocks.images; ++n) {
