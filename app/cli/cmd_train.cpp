@@ -9,6 +9,7 @@
 #include "cli_common.hpp"
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/checkpoint.hpp"
+#include "ncsn/cpu_convolution_check.hpp"
 #include "ncsn/data_parallel_group.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/imageio/dataset_source.hpp"
@@ -163,6 +164,7 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
   log("training " + o.model.describe() + " on " + train_set.name + " (" + std::to_string(train_set.size()) +
       " images) on " + device.str() + processes + (resumed ? ", resumed from " + *resumed : "") +
       (init ? ", starting from " + o.init + " (step " + std::to_string(init->meta.step) + ")" : ""));
+  if (const auto notice = device.is_cpu() ? cpu_convolution_notice() : ""; !notice.empty()) log(notice);
   if (trainer.removed_temp_files() > 0)
     log("removed " + std::to_string(trainer.removed_temp_files()) + " unfinished temp file(s) left by an interrupted run");
 

@@ -2,6 +2,7 @@
 
 #include <ATen/Context.h>
 
+#include "ncsn/cpu_convolution_check.hpp"
 #include "ncsn/mixed_precision.hpp"
 
 namespace ncsn {
@@ -23,6 +24,7 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x) {
     if (OneDnnConvolution::supports(x, weight, bias)) return onednn_->forward(x, weight, bias);
     return at::mkldnn_convolution(x, weight, bias, {padding_, padding_}, {1, 1}, {dilation_, dilation_}, 1);
   }
+  if (x.is_cpu()) ensure_sound_cpu_convolutions();
   return torch::nn::Conv2dImpl::forward(x);
 }
 

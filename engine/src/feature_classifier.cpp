@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "ncsn/atomic_file.hpp"
+#include "ncsn/cpu_convolution_check.hpp"
 #include "ncsn/errors.hpp"
 #include "studio_archive.hpp"
 
@@ -42,6 +43,7 @@ torch::Tensor FeatureClassifierImpl::features(const torch::Tensor& x) {
   if (x.dim() != 4 || x.size(1) != config.channels || x.size(2) != config.image_size || x.size(3) != config.image_size)
     throw ConfigError("the classifier takes " + std::to_string(config.channels) + "x" + std::to_string(config.image_size) +
                       "x" + std::to_string(config.image_size) + " images");
+  if (x.is_cpu()) ensure_sound_cpu_convolutions();
   auto h = torch::max_pool2d(torch::relu(conv1(x - 0.5)), 2);
   h = torch::max_pool2d(torch::relu(conv2(h)), 2);
   return torch::relu(hidden(h.flatten(1)));

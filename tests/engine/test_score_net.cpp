@@ -1,5 +1,6 @@
 // The NCSN score network: the reference's exact size and parameter names (so reference
 // checkpoints import), shape preservation, and clear errors for inputs it cannot take.
+#include <cmath>
 #include <set>
 #include <string>
 
@@ -199,6 +200,35 @@ class TestScoreNet : public QObject {
     }
     check(x);
     check(torch::randn({1, 64, 12, 12}));
+  }
+
+  // Training gradients on the CPU equal a float64 computation even when freed memory holds NaN.
+  // Debian 13's LibTorch 2.6 failed this (NaN in most layers' gradients) before
+  // ensure_sound_cpu_convolutions() found its oneDNN convolutions wrong and set them aside.
+  void cpuTrainingGradientsMatchFloat64WhateverTheHeapHolds() {
+    torch::manual_seed(5);
+    ncsn::NcsnScoreNet net(config(1, 12, 4)), exact(config(1, 12, 4));
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& p : exact->named_parameters()) p.value().copy_(net->named_parameters()[p.key()]);
+    }
+    exact->to(torch::kDouble);
+    const auto x = torch::rand({4, 1, 12, 12});
+    const auto levels = torch::tensor({0, 3, 6, 9}, torch::kLong);
+    {
+      std::vector<torch::Tensor> freed;
+      for (int64_t k = 1; k <= 64; ++k) freed.push_back(torch::full({k * 1024}, std::nanf("")));
+    }
+    net->forward(x, levels).pow(2).sum().backward();
+    exact->forward(x.to(torch::kDouble), levels).pow(2).sum().backward();
+    for (const auto& p : exact->named_parameters()) {
+      const auto single = net->named_parameters()[p.key()].grad().to(torch::kDouble), reference = p.value().grad();
+      const double error = ncsn::test::max_abs_diff(single, reference), scale = reference.abs().max().item<double>();
+      QVERIFY2(error <= 1e-3 * scale, qPrintable(QString("%1: gradient off by %2 of %3")
+                                                     .arg(QString::fromStdString(p.key()))
+                                                     .arg(error)
+                                                     .arg(scale)));
+    }
   }
 
   // The score function that samplers and losses call: the network's own output in float32, and

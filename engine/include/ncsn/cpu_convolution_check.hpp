@@ -1,0 +1,22 @@
+#pragma once
+// A check, once per process, that LibTorch's oneDNN convolutions compute forward passes and
+// gradients correctly, before autograd or autocast first uses them on the CPU. Debian 13's
+// LibTorch 2.6, built against oneDNN 3.7, does not: its blocked layouts round channels up to 16
+// and its gradient kernels read that padding without writing it, so whatever the allocator hands
+// back, NaN included, ends up in the input gradients of most layers (training diverged at its
+// second step). Where the check fails, LibTorch's own convolution kernels take over for the rest
+// of the process: slower on the CPU, but right. Sampling is unaffected: it runs on the engine's
+// own oneDNN path (OneDnnConvolution).
+#include <string>
+
+namespace ncsn {
+
+// True when LibTorch's oneDNN convolutions agreed with a float64 computation (or LibTorch has no
+// oneDNN); false when they did not and were turned off. Thread-safe; the check runs once.
+bool ensure_sound_cpu_convolutions();
+
+// What the front ends say before CPU training where the check failed (it runs the check); empty
+// where it passed.
+std::string cpu_convolution_notice();
+
+}  // namespace ncsn
