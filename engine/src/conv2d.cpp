@@ -22,8 +22,10 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x) {
   if (x.is_cpu() && x.scalar_type() == torch::kFloat && !torch::GradMode::is_enabled() && at::hasMKLDNN() &&
       !autocast_enabled(torch::kCPU)) {
     if (OneDnnConvolution::supports(x, weight, bias)) return onednn_->forward(x, weight, bias);
-    return at::mkldnn_convolution(x, weight, bias, {padding_, padding_}, {1, 1}, {dilation_, dilation_}, 1);
+    if (ensure_sound_cpu_convolutions())
+      return at::mkldnn_convolution(x, weight, bias, {padding_, padding_}, {1, 1}, {dilation_, dilation_}, 1);
   }
+  // LibTorch's own dispatch, whose oneDNN path is used only where it passed the check.
   if (x.is_cpu()) ensure_sound_cpu_convolutions();
   return torch::nn::Conv2dImpl::forward(x);
 }

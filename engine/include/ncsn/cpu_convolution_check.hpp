@@ -1,12 +1,13 @@
 #pragma once
 // A check, once per process, that LibTorch's oneDNN convolutions compute forward passes and
-// gradients correctly, before autograd or autocast first uses them on the CPU. Debian 13's
+// gradients correctly, before the engine first hands a CPU convolution to LibTorch (training,
+// autocast, or shapes that OneDnnConvolution does not take). Debian 13's
 // LibTorch 2.6, built against oneDNN 3.7, does not: its blocked layouts round channels up to 16
 // and its gradient kernels read that padding without writing it, so whatever the allocator hands
 // back, NaN included, ends up in the input gradients of most layers (training diverged at its
 // second step). Where the check fails, LibTorch's own convolution kernels take over for the rest
-// of the process: slower on the CPU, but right. Sampling is unaffected: it runs on the engine's
-// own oneDNN path (OneDnnConvolution).
+// of the process: slower on the CPU, but right. Sampling keeps the engine's own oneDNN path
+// (OneDnnConvolution), which was right there.
 #include <string>
 
 namespace ncsn {
