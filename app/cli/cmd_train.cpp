@@ -164,7 +164,7 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
   log("training " + o.model.describe() + " on " + train_set.name + " (" + std::to_string(train_set.size()) +
       " images) on " + device.str() + processes + (resumed ? ", resumed from " + *resumed : "") +
       (init ? ", starting from " + o.init + " (step " + std::to_string(init->meta.step) + ")" : ""));
-  if (const auto notice = device.is_cpu() ? cpu_convolution_notice() : ""; !notice.empty()) log(notice);
+  if (const auto notice = cpu_convolution_notice(device); !notice.empty()) log(notice);
   if (trainer.removed_temp_files() > 0)
     log("removed " + std::to_string(trainer.removed_temp_files()) + " unfinished temp file(s) left by an interrupted run");
 

@@ -11,13 +11,6 @@
 namespace ncsn {
 namespace {
 
-// Frees blocks full of NaN, so that a kernel reading memory it never wrote finds NaN there
-// instead of the zeros of fresh pages, and shows it in this check rather than in a training run.
-void leave_nan_in_freed_memory() {
-  std::vector<torch::Tensor> blocks;
-  for (int64_t k = 1; k <= 64; ++k) blocks.push_back(torch::full({k * 1024}, std::numeric_limits<float>::quiet_NaN()));
-}
-
 struct Case {
   int64_t images, in_channels, out_channels, size;
   bool channels_last;
@@ -66,6 +59,11 @@ bool onednn_convolutions_agree() {
 
 }  // namespace
 
+void leave_nan_in_freed_memory() {
+  std::vector<torch::Tensor> blocks;
+  for (int64_t k = 1; k <= 64; ++k) blocks.push_back(torch::full({k * 1024}, std::numeric_limits<float>::quiet_NaN()));
+}
+
 bool ensure_sound_cpu_convolutions() {
   static const bool sound = [] {
     if (!at::hasMKLDNN() || !at::globalContext().userEnabledMkldnn()) return true;
@@ -76,8 +74,8 @@ bool ensure_sound_cpu_convolutions() {
   return sound;
 }
 
-std::string cpu_convolution_notice() {
-  if (ensure_sound_cpu_convolutions()) return {};
+std::string cpu_convolution_notice(const c10::Device& device) {
+  if (!device.is_cpu() || ensure_sound_cpu_convolutions()) return {};
   return "this LibTorch's oneDNN convolutions failed NCSN Studio's check (wrong gradients, as Debian 13's LibTorch 2.6 "
          "with oneDNN 3.7 gives), so CPU training runs on LibTorch's slower reference kernels";
 }

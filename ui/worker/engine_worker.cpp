@@ -344,7 +344,7 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
       emit trainPreview(step, batchToGrid(r.samples, 4));
     };
     events.on_message = [&](const std::string& text) { emit message(QString::fromStdString(text)); };
-    if (const auto notice = s.device.is_cpu() ? cpu_convolution_notice() : ""; !notice.empty()) events.on_message(notice);
+    if (const auto notice = cpu_convolution_notice(s.device); !notice.empty()) events.on_message(notice);
     const auto result = trainer.run(events, &s.control);
     emit trainFinished(result.completed, result.step, QString::fromStdString(result.last_checkpoint));
   });

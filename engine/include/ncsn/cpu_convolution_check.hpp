@@ -10,14 +10,20 @@
 // (OneDnnConvolution), which was right there.
 #include <string>
 
+#include <c10/core/Device.h>
+
 namespace ncsn {
 
 // True when LibTorch's oneDNN convolutions agreed with a float64 computation (or LibTorch has no
 // oneDNN); false when they did not and were turned off. Thread-safe; the check runs once.
 bool ensure_sound_cpu_convolutions();
 
-// What the front ends say before CPU training where the check failed (it runs the check); empty
-// where it passed.
-std::string cpu_convolution_notice();
+// What the front ends say before training on `device`: empty unless it is the CPU and the check
+// (which this runs) failed.
+std::string cpu_convolution_notice(const c10::Device& device);
+
+// Frees blocks full of NaN, so that a kernel reading memory it never wrote finds NaN there instead
+// of the zeros of fresh pages, and shows it in a check rather than in a training run.
+void leave_nan_in_freed_memory();
 
 }  // namespace ncsn
