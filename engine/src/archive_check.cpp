@@ -69,10 +69,13 @@ std::map<std::string, std::string> read_members(const std::string& zip, const st
   for (size_t i = 0; i < entries; ++i) {
     if (dir_at + dir_size - at < kCentralEntry || le_at(zip, at, 4) != 0x02014b50) throw damaged("corrupt zip directory");
     const uint32_t method = le_at(zip, at + 10, 2), crc = le_at(zip, at + 16, 4), stored = le_at(zip, at + 20, 4),
-                   size = le_at(zip, at + 24, 4), local = le_at(zip, at + 42, 4);
+                   size = le_at(zip, at + 24, 4), attributes = le_at(zip, at + 38, 4), local = le_at(zip, at + 42, 4);
     const size_t name_len = le_at(zip, at + 28, 2), extra_len = le_at(zip, at + 30, 2), comment_len = le_at(zip, at + 32, 2);
     if (dir_at + dir_size - at - kCentralEntry < name_len + extra_len + comment_len) throw damaged("corrupt zip directory");
     const std::string name = zip.substr(at + kCentralEntry, name_len);
+    // LibTorch's miniz takes a member with the DOS folder bit for a folder and "reads" it without
+    // filling the buffer, which then holds whatever the allocator handed back.
+    if (attributes & 0x10) throw damaged("member " + name + " is marked as a folder");
     if (local > dir_at || dir_at - local < kLocalHeader || le_at(zip, local, 4) != 0x04034b50)
       throw damaged("member " + name + " has no local header");
     const size_t data_at = local + kLocalHeader + le_at(zip, local + 26, 2) + le_at(zip, local + 28, 2);

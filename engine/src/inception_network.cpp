@@ -22,6 +22,8 @@ InceptionNetwork::InceptionNetwork(const std::string& path, int64_t input_size, 
     module_ = torch::jit::load(path, device);
   } catch (const c10::Error& e) {
     throw DataError("Inception network " + path + " is not a TorchScript file (" + first_line(e.what_without_backtrace()) + ")");
+  } catch (const std::exception& e) {  // TorchScript's ErrorReport, for code it cannot compile
+    throw DataError("Inception network " + path + " is not a TorchScript file (" + first_line(e.what()) + ")");
   }
   module_.eval();
 }

@@ -25,6 +25,8 @@ torch::serialize::InputArchive open_studio_archive(const std::string& path, torc
     archive.load_from(path, device);
   } catch (const c10::Error& e) {
     throw DataError(what + " " + path + " is corrupt or not a " + what + " (" + first_line(e.what_without_backtrace()) + ")");
+  } catch (const std::exception& e) {  // TorchScript's ErrorReport, for class sources it cannot compile
+    throw DataError(what + " " + path + " is corrupt or not a " + what + " (" + first_line(e.what()) + ")");
   }
   c10::IValue tag;
   if (!archive.try_read("format", tag) || !tag.isString() || tag.toStringRef() != format)

@@ -11,7 +11,6 @@
 #include <map>
 
 #include <caffe2/serialize/inline_container.h>
-#include <torch/version.h>
 
 #include <QtTest/QtTest>
 
@@ -61,27 +60,18 @@ bool throws_data_error(const std::function<void()>& f) {
   return false;
 }
 
-// The records LibTorch's writer adds by itself: "version", and since 2.x the three below. Built
-// against 2.x, the archives here are genuine 2.x archives already.
-bool written_by_the_writer(const std::string& name) {
-#if TORCH_VERSION_MAJOR >= 2
-  if (name == ".data/version" || name == ".data/serialization_id" || name == "byteorder") return true;
-#endif
-  return name == "version";
-}
-
-// A copy of a LibTorch zip archive with more records.
-void copy_archive_adding(const std::string& from, const std::string& to, const std::map<std::string, std::string>& extra) {
-  caffe2::serialize::PyTorchStreamReader in(from);
-  caffe2::serialize::PyTorchStreamWriter out(to);
-  for (const auto& name : in.getAllRecords()) {
-    if (written_by_the_writer(name)) continue;
-    auto [data, size] = in.getRecord(name);
-    out.writeRecord(name, data.get(), size);
+// `zip` with the DOS folder bit set on its member whose name ends in `tail`, in the zip directory.
+std::string marked_as_folder(std::string zip, const std::string& tail) {
+  const std::string entry = "PK\x01\x02";
+  for (size_t at = zip.find(entry); at != std::string::npos && at + 46 <= zip.size(); at = zip.find(entry, at + 4)) {
+    const size_t name_len = static_cast<uint8_t>(zip[at + 28]) | static_cast<size_t>(static_cast<uint8_t>(zip[at + 29])) << 8;
+    const std::string name = zip.substr(at + 46, name_len);
+    if (QString::fromStdString(name).endsWith(QString::fromStdString(tail))) {
+      zip[at + 38] = static_cast<char>(zip[at + 38] | 0x10);
+      return zip;
+    }
   }
-  for (const auto& [name, bytes] : extra)
-    if (!written_by_the_writer(name)) out.writeRecord(name, bytes.data(), bytes.size());
-  out.writeEndOfFile();
+  return {};
 }
 
 std::vector<std::string> temp_files_in(const std::string& dir) {
@@ -509,6 +499,9 @@ class TestCheckpoint : public QObject {
     QVERIFY(at != std::string::npos);
     std::string flipped = bytes;
     flipped[at + weight.nbytes() / 2] = static_cast<char>(flipped[at + weight.nbytes() / 2] ^ 0x10);
+    // LibTorch "reads" a member marked as a folder without filling its buffer.
+    const auto folder_flagged = marked_as_folder(bytes, "/code/__torch__.py");
+    QVERIFY(!folder_flagged.empty());
     const std::map<std::string, std::string> variants = {
         {"empty.ncsn", ""},
         {"text.ncsn", "this is not a checkpoint\n"},
@@ -516,6 +509,7 @@ class TestCheckpoint : public QObject {
         {"no-directory.ncsn", bytes.substr(0, bytes.size() - 40)},
         {"flipped.ncsn", flipped},
         {"zip-header-only.ncsn", bytes.substr(0, 30)},
+        {"folder-flag.ncsn", folder_flagged},
     };
     for (const auto& [name, content] : variants) {
       const auto file = path(name.c_str());
@@ -536,12 +530,15 @@ class TestCheckpoint : public QObject {
     fs::create_directories(path("a-folder.ncsn"));
     QVERIFY_THROWS_EXCEPTION(ncsn::DataError, ncsn::load_model(path("a-folder.ncsn"), torch::kCPU));
     QVERIFY_THROWS_EXCEPTION(ncsn::DataError, ncsn::import_reference_checkpoint(path("a-folder.ncsn"), torch::kCPU));
-    // Messages name the file.
+    // Messages name the file, and the folder bit is found before LibTorch compiles what it left.
     try {
       ncsn::load_model(path("half.ncsn"), torch::kCPU);
+      QFAIL("half.ncsn loaded");
     } catch (const ncsn::DataError& e) {
       QVERIFY2(QString(e.what()).contains("half.ncsn"), e.what());
     }
+    const auto folder_error = ncsn::test::data_error([&] { ncsn::read_checkpoint_meta(path("folder-flag.ncsn")); });
+    QVERIFY2(folder_error.contains("code/__torch__.py is marked as a folder"), qPrintable(folder_error));
     // A LibTorch archive that is not ours.
     torch::serialize::OutputArchive foreign;
     foreign.write("format", c10::IValue(std::string("something-else")));
@@ -609,13 +606,33 @@ class TestCheckpoint : public QObject {
     const auto original = path("v1.ncsn");
     ncsn::save_checkpoint(original, model, meta);
     const auto rewritten = path("v2.ncsn");
-    copy_archive_adding(original, rewritten,
+    ncsn::test::copy_archive_with(original, rewritten,
                         {{"byteorder", "little"}, {".data/serialization_id", "1234567890123456789"}, {".data/version", "3\n"}});
     QCOMPARE(ncsn::read_checkpoint_meta(rewritten).step, int64_t{12});
     QVERIFY(same_weights(*ncsn::load_model(rewritten, torch::kCPU, false).model, *model));
     // Other extra members still count as damage.
-    copy_archive_adding(original, path("extra.ncsn"), {{"payload.bin", "x"}});
+    ncsn::test::copy_archive_with(original, path("extra.ncsn"), {{"payload.bin", "x"}});
     QVERIFY(throws_data_error([&] { ncsn::read_checkpoint_meta(path("extra.ncsn")); }));
+  }
+
+  // A class source that passes the studio's own check but not TorchScript's compiler makes LibTorch
+  // throw its ErrorReport, which is no c10::Error: it escaped as such and ended fuzz_checkpoint
+  // (2026-12-02). It is a DataError now, and the file stays as it was.
+  void classSourcesTorchScriptCannotCompileAreDataErrors() {
+    torch::manual_seed(7);
+    ncsn::NcsnScoreNet model(tiny_config());
+    ncsn::CheckpointMeta meta;
+    meta.model = model->config;
+    const auto original = path("compilable.ncsn");
+    ncsn::save_checkpoint(original, model, meta);
+    auto [source, size] = caffe2::serialize::PyTorchStreamReader(original).getRecord("code/__torch__.py");
+    const auto uncompilable = path("uncompilable.ncsn");
+    ncsn::test::copy_archive_with(original, uncompilable,
+                      {{"code/__torch__.py", std::string(static_cast<const char*>(source.get()), size) + "  def : int\n"}});
+    const auto bytes = read_bytes(uncompilable);
+    QVERIFY(throws_data_error([&] { ncsn::read_checkpoint_meta(uncompilable); }));
+    QVERIFY(throws_data_error([&] { ncsn::load_model(uncompilable, torch::kCPU); }));
+    QVERIFY(read_bytes(uncompilable) == bytes);
   }
 
   void staleTempFilesOfDeadWritersAreRemoved() {

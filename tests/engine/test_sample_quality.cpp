@@ -184,6 +184,11 @@ def forward(self, x):
     QVERIFY(!inception_metrics(plain, mixed, test_, 32).inception_score.has_value());
     ncsn::test::write_bytes(path("not-torchscript.pt"), "hello");
     QVERIFY_THROWS_EXCEPTION(ncsn::DataError, ncsn::InceptionNetwork(path("not-torchscript.pt")));
+    // Nor is one whose code TorchScript cannot compile (its ErrorReport is no c10::Error).
+    ncsn::test::copy_archive_with(path("features.pt"), path("uncompilable.pt"),
+                                  {{"code/__torch__.py", "class Features(Module):\n  def forward(self, x):\n    return x +\n"}});
+    const auto error = ncsn::test::data_error([&] { ncsn::InceptionNetwork(path("uncompilable.pt")); });
+    QVERIFY2(error.contains("is not a TorchScript file"), qPrintable(error));
   }
 };
 

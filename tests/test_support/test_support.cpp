@@ -5,6 +5,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <caffe2/serialize/inline_container.h>
+#include <torch/version.h>
+
 #include "ncsn/errors.hpp"
 
 namespace ncsn::test {
@@ -80,6 +83,32 @@ FileSizeLimit::FileSizeLimit(rlim_t bytes) {
 FileSizeLimit::~FileSizeLimit() {
   setrlimit(RLIMIT_FSIZE, &saved_);
   std::signal(SIGXFSZ, old_handler_);
+}
+
+namespace {
+
+// The records LibTorch's writer adds by itself: "version", and since 2.x the three below. Built
+// against 2.x, the archives here are genuine 2.x archives already.
+bool written_by_the_writer(const std::string& name) {
+#if TORCH_VERSION_MAJOR >= 2
+  if (name == ".data/version" || name == ".data/serialization_id" || name == "byteorder") return true;
+#endif
+  return name == "version";
+}
+
+}  // namespace
+
+void copy_archive_with(const std::string& from, const std::string& to, const std::map<std::string, std::string>& changed) {
+  caffe2::serialize::PyTorchStreamReader in(from);
+  caffe2::serialize::PyTorchStreamWriter out(to);
+  for (const auto& name : in.getAllRecords()) {
+    if (written_by_the_writer(name) || changed.count(name)) continue;
+    auto [data, size] = in.getRecord(name);
+    out.writeRecord(name, data.get(), size);
+  }
+  for (const auto& [name, bytes] : changed)
+    if (!written_by_the_writer(name)) out.writeRecord(name, bytes.data(), bytes.size());
+  out.writeEndOfFile();
 }
 
 }  // namespace ncsn::test

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include <QString>
@@ -23,6 +24,10 @@ std::string read_bytes(const std::string& path);
 // An MNIST-layout folder ({train,t10k}-{images-idx3,labels-idx1}-ubyte) of 12x12 images:
 // two classes of simple bar patterns.
 void write_idx_folder(const std::string& dir, int train_n, int test_n);
+
+// A copy of the LibTorch zip archive `from` with the records of `changed` added, or in place of
+// its own (names without the archive's folder, as "code/__torch__.py").
+void copy_archive_with(const std::string& from, const std::string& to, const std::map<std::string, std::string>& changed);
 
 inline std::string str(const QString& s) { return s.toStdString(); }
 
