@@ -606,8 +606,9 @@ class TestCheckpoint : public QObject {
     const auto original = path("v1.ncsn");
     ncsn::save_checkpoint(original, model, meta);
     const auto rewritten = path("v2.ncsn");
-    ncsn::test::copy_archive_with(original, rewritten,
-                        {{"byteorder", "little"}, {".data/serialization_id", "1234567890123456789"}, {".data/version", "3\n"}});
+    ncsn::test::copy_archive_with(
+        original, rewritten,
+        {{"byteorder", "little"}, {".data/serialization_id", "1234567890123456789"}, {".data/version", "3\n"}});
     QCOMPARE(ncsn::read_checkpoint_meta(rewritten).step, int64_t{12});
     QVERIFY(same_weights(*ncsn::load_model(rewritten, torch::kCPU, false).model, *model));
     // Other extra members still count as damage.
@@ -626,9 +627,9 @@ class TestCheckpoint : public QObject {
     const auto original = path("compilable.ncsn");
     ncsn::save_checkpoint(original, model, meta);
     auto [source, size] = caffe2::serialize::PyTorchStreamReader(original).getRecord("code/__torch__.py");
+    const std::string keyword_attribute = std::string(static_cast<const char*>(source.get()), size) + "  def : int\n";
     const auto uncompilable = path("uncompilable.ncsn");
-    ncsn::test::copy_archive_with(original, uncompilable,
-                      {{"code/__torch__.py", std::string(static_cast<const char*>(source.get()), size) + "  def : int\n"}});
+    ncsn::test::copy_archive_with(original, uncompilable, {{"code/__torch__.py", keyword_attribute}});
     const auto bytes = read_bytes(uncompilable);
     QVERIFY(throws_data_error([&] { ncsn::read_checkpoint_meta(uncompilable); }));
     QVERIFY(throws_data_error([&] { ncsn::load_model(uncompilable, torch::kCPU); }));
