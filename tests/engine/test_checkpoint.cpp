@@ -38,6 +38,17 @@ ncsn::ModelConfig tiny_config(int64_t size = 8, int64_t levels = 3) {
   return c;
 }
 
+// A tiny model from `seed`, saved to `file` as the checkpoint of `step`, without training state.
+ncsn::NcsnScoreNet saved_tiny_model(const std::string& file, uint64_t seed, int64_t step = 0) {
+  torch::manual_seed(seed);
+  ncsn::NcsnScoreNet model(tiny_config());
+  ncsn::CheckpointMeta meta;
+  meta.model = model->config;
+  meta.step = step;
+  ncsn::save_checkpoint(file, model, meta);
+  return model;
+}
+
 // A few Adam steps on a fixed DSM-like objective, so weights and optimizer moments are non-trivial.
 void train_a_little(ncsn::NcsnScoreNet& model, torch::optim::Adam& adam, int steps, uint64_t seed) {
   for (int k = 0; k < steps; ++k) {
@@ -311,12 +322,8 @@ class TestCheckpoint : public QObject {
   }
 
   void withoutOptimizerOrEma() {
-    torch::manual_seed(2);
-    ncsn::NcsnScoreNet model(tiny_config());
-    ncsn::CheckpointMeta meta;
-    meta.model = model->config;
     const auto file = path("bare.ncsn");
-    ncsn::save_checkpoint(file, model, meta);
+    auto model = saved_tiny_model(file, 2);
     const auto read = ncsn::read_checkpoint_meta(file);
     QVERIFY(!read.has_optimizer && !read.has_ema);
     QVERIFY(std::isnan(read.heldout_loss));
@@ -428,11 +435,8 @@ class TestCheckpoint : public QObject {
   }
 
   void trainingStateOfAnotherArchitectureIsRefused() {
-    ncsn::NcsnScoreNet model(tiny_config());
-    ncsn::CheckpointMeta meta;
-    meta.model = model->config;
     const auto file = path("small.ncsn");
-    ncsn::save_checkpoint(file, model, meta);
+    saved_tiny_model(file, 1);
     auto other_config = tiny_config(12);
     ncsn::NcsnScoreNet other(other_config);
     torch::optim::Adam adam(other->parameters(), torch::optim::AdamOptions(1e-3));
@@ -486,12 +490,8 @@ class TestCheckpoint : public QObject {
   }
 
   void badFilesGiveDataErrorsAndStayIntact() {
-    torch::manual_seed(4);
-    ncsn::NcsnScoreNet model(tiny_config());
-    ncsn::CheckpointMeta meta;
-    meta.model = model->config;
     const auto good = path("good.ncsn");
-    ncsn::save_checkpoint(good, model, meta);
+    auto model = saved_tiny_model(good, 4);
     const auto bytes = read_bytes(good);
     // One bit flipped inside the stored bytes of a weight tensor.
     const auto weight = model->named_parameters()["refine4.output_convs.3_2_conv.weight"].contiguous();
@@ -598,13 +598,8 @@ class TestCheckpoint : public QObject {
   // LibTorch 2.x writes the same archive with a few more records (.data/serialization_id,
   // .data/version, byteorder); the damage check must not refuse them.
   void checkpointsWithLibTorch2RecordsLoad() {
-    torch::manual_seed(6);
-    ncsn::NcsnScoreNet model(tiny_config());
-    ncsn::CheckpointMeta meta;
-    meta.model = model->config;
-    meta.step = 12;
     const auto original = path("v1.ncsn");
-    ncsn::save_checkpoint(original, model, meta);
+    auto model = saved_tiny_model(original, 6, 12);
     const auto rewritten = path("v2.ncsn");
     ncsn::test::copy_archive_with(
         original, rewritten,
@@ -620,12 +615,8 @@ class TestCheckpoint : public QObject {
   // throw its ErrorReport, which is no c10::Error: it escaped as such and ended fuzz_checkpoint
   // (2026-12-02). It is a DataError now, and the file stays as it was.
   void classSourcesTorchScriptCannotCompileAreDataErrors() {
-    torch::manual_seed(7);
-    ncsn::NcsnScoreNet model(tiny_config());
-    ncsn::CheckpointMeta meta;
-    meta.model = model->config;
     const auto original = path("compilable.ncsn");
-    ncsn::save_checkpoint(original, model, meta);
+    saved_tiny_model(original, 7);
     auto [source, size] = caffe2::serialize::PyTorchStreamReader(original).getRecord("code/__torch__.py");
     const std::string keyword_attribute = std::string(static_cast<const char*>(source.get()), size) + "  def : int\n";
     const auto uncompilable = path("uncompilable.ncsn");
