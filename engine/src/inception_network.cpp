@@ -20,10 +20,8 @@ InceptionNetwork::InceptionNetwork(const std::string& path, int64_t input_size, 
   if (input_size < 8 || input_size > 1024) throw ConfigError("the Inception input size must be 8 to 1024 pixels");
   try {
     module_ = torch::jit::load(path, device);
-  } catch (const c10::Error& e) {
-    throw DataError("Inception network " + path + " is not a TorchScript file (" + first_line(e.what_without_backtrace()) + ")");
-  } catch (const std::exception& e) {  // TorchScript's ErrorReport, for code it cannot compile
-    throw DataError("Inception network " + path + " is not a TorchScript file (" + first_line(e.what()) + ")");
+  } catch (const std::exception& e) {  // c10::Error, or TorchScript's ErrorReport for code it cannot compile
+    throw DataError("Inception network " + path + " is not a TorchScript file (" + first_line(e) + ")");
   }
   module_.eval();
 }

@@ -23,10 +23,8 @@ torch::serialize::InputArchive open_studio_archive(const std::string& path, torc
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path, device);
-  } catch (const c10::Error& e) {
-    throw DataError(what + " " + path + " is corrupt or not a " + what + " (" + first_line(e.what_without_backtrace()) + ")");
-  } catch (const std::exception& e) {  // TorchScript's ErrorReport, for class sources it cannot compile
-    throw DataError(what + " " + path + " is corrupt or not a " + what + " (" + first_line(e.what()) + ")");
+  } catch (const std::exception& e) {  // c10::Error, or TorchScript's ErrorReport for class sources it cannot compile
+    throw DataError(what + " " + path + " is corrupt or not a " + what + " (" + first_line(e) + ")");
   }
   c10::IValue tag;
   if (!archive.try_read("format", tag) || !tag.isString() || tag.toStringRef() != format)

@@ -29,6 +29,10 @@ struct ConfigError : std::invalid_argument {
 // the library's own message inside a sentence of ours.
 std::string first_line(const std::string& text);
 
+// The first line of any exception's message, without the C++ backtrace LibTorch's c10::Error
+// carries (TorchScript's ErrorReport is a plain std::runtime_error).
+std::string first_line(const std::exception& e);
+
 // What a front end shows for an error caught at its boundary: the first line of the message
 // (LibTorch appends a C++ backtrace), and for running out of memory what to do about it.
 std::string describe_error(const std::exception& e);
