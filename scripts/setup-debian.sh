@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package NCSN Studio needs to build, test and run.
-# Idempotent: packages already present are left alone. Uses sudo only when not root.
+# Idempotent: packages already present are left alone (scripts/install-debian-packages.sh).
 # --no-tooling leaves out the packaging and sanitizer tools, whose names are bookworm's
 # (scripts/check-libtorch2.sh installs the rest in a Debian 13 root with this script).
 set -euo pipefail
@@ -24,14 +24,4 @@ tooling=(
 
 [ "${1:-}" = "--no-tooling" ] || packages+=("${tooling[@]}")
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-echo "Installing: ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+exec bash "$(dirname "$0")/install-debian-packages.sh" "${packages[@]}"
