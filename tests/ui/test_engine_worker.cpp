@@ -7,6 +7,7 @@
 #include <QtTest/QtTest>
 
 #include <atomic>
+#include <utility>
 
 #include "engine_worker.hpp"
 #include "frame_throttle.hpp"
@@ -39,6 +40,28 @@ class TestEngineWorker : public QObject {
     while (finished.isEmpty() && clock.elapsed() < 60000) QTest::qWait(5);
     if (finished.isEmpty()) return {};
     return finished.takeFirst().at(0).value<JobOutcome>();
+  }
+
+  // Samples 2 images and asks for `mode` at the first frame with at least `atStep` steps done;
+  // returns the outcome and the step count at which the stop was asked.
+  std::pair<JobOutcome, qint64> sampleStoppingAt(int stepsPerLevel, int atStep, StopMode mode) {
+    worker_->setFrameIntervalMs(0);
+    std::atomic<qint64> requestedAt{-1};
+    // Direct connection: runs on the engine thread at the frame, like a click landing mid-step.
+    auto c = connect(worker_, &EngineWorker::frameReady, worker_, [&](const FrameInfo& info) {
+      worker_->frameConsumed();
+      if (info.done >= atStep && requestedAt.load() < 0) {
+        requestedAt = info.done;
+        worker_->requestStop(mode);
+      }
+    }, Qt::DirectConnection);
+    SampleRequest r;
+    r.count = 2;
+    r.stepsPerLevel = stepsPerLevel;
+    const auto outcome = runAndWait(r);
+    disconnect(c);
+    worker_->setFrameIntervalMs(200);
+    return {outcome, requestedAt.load()};
   }
 
  private slots:
@@ -81,46 +104,18 @@ class TestEngineWorker : public QObject {
   }
 
   void stopNowActsWithinOneStep() {
-    worker_->setFrameIntervalMs(0);
-    std::atomic<qint64> requestedAt{-1};
-    // Direct connection: runs on the engine thread at the frame, like a click landing mid-step.
-    auto c = connect(worker_, &EngineWorker::frameReady, worker_, [&](const FrameInfo& info) {
-      worker_->frameConsumed();
-      if (info.done >= 7 && requestedAt.load() < 0) {
-        requestedAt = info.done;
-        worker_->requestStop(StopMode::Now);
-      }
-    }, Qt::DirectConnection);
-    SampleRequest r;
-    r.count = 2;
-    r.stepsPerLevel = 200;
-    const auto outcome = runAndWait(r);
-    disconnect(c);
-    worker_->setFrameIntervalMs(200);
+    const auto [outcome, requestedAt] = sampleStoppingAt(200, 7, StopMode::Now);
     QVERIFY(!outcome.completed);
-    QVERIFY(requestedAt.load() >= 7);
-    QVERIFY2(outcome.stepsDone <= requestedAt.load() + 1,
-             qPrintable(QStringLiteral("stopped at %1, asked at %2").arg(outcome.stepsDone).arg(requestedAt.load())));
+    QVERIFY(requestedAt >= 7);
+    QVERIFY2(outcome.stepsDone <= requestedAt + 1,
+             qPrintable(QStringLiteral("stopped at %1, asked at %2").arg(outcome.stepsDone).arg(requestedAt)));
     QCOMPARE(outcome.images.size(), 2);  // what exists is kept
   }
 
   void finishLevelCompletesTheLevel() {
-    worker_->setFrameIntervalMs(0);
-    bool asked = false;
-    auto c = connect(worker_, &EngineWorker::frameReady, worker_, [&] {
-      worker_->frameConsumed();
-      if (!asked) {
-        asked = true;
-        worker_->requestStop(StopMode::FinishLevel);
-      }
-    }, Qt::DirectConnection);
-    SampleRequest r;
-    r.count = 2;
-    r.stepsPerLevel = 20;
-    const auto outcome = runAndWait(r);
-    disconnect(c);
-    worker_->setFrameIntervalMs(200);
+    const auto [outcome, requestedAt] = sampleStoppingAt(20, 0, StopMode::FinishLevel);
     QVERIFY(!outcome.completed);
+    QVERIFY(requestedAt >= 0 && requestedAt < 20);
     QCOMPARE(outcome.stepsDone, 20);
   }
 
