@@ -75,11 +75,11 @@ nlohmann::json evaluate(const std::string& path, const EvalOptions& o, Checkpoin
   return j;
 }
 
-void print_report(const nlohmann::json& j) {
+void print_report(const nlohmann::json& j, bool reused = false) {
   std::ostringstream s;
   s << std::setprecision(4) << j["checkpoint"].get<std::string>();
   if (j.contains("step")) s << " (step " << j["step"] << ", T=" << j["steps_per_level"] << ")";
-  s << ", " << j["samples"] << " images\n"
+  s << ", " << j["samples"] << " images" << (reused ? " (scored before, from the record)" : "") << "\n"
     << "  FD-cls              " << j["fd_cls"].get<double>() << "\n"
     << "  classes covered     " << j["classes_covered"] << " of " << j["class_counts"].size() << ", counts " << j["class_counts"].dump()
     << ", total variation to the test set " << j["class_total_variation"].get<double>() << "\n";
@@ -104,22 +104,32 @@ void run_train_classifier(const EvalOptions& o, torch::Device device) {
 }
 
 // Every checkpoint of a run folder, oldest first; the lowest FD-cls is the best (the paper picks
-// checkpoints by sample quality, not by loss). Written to <folder>/scores.json.
+// checkpoints by sample quality, not by loss). Each score goes to <folder>/scores.json as soon as
+// it exists, so the same command run again continues a stopped pass.
 void run_folder_scores(const EvalOptions& o, CheckpointEvaluator& evaluator) {
   auto paths = list_checkpoints(o.run_folder);
   if (paths.empty()) throw DataError("no checkpoints in " + o.run_folder);
   std::reverse(paths.begin(), paths.end());
+  ScoreRecord record(o.out.empty() ? score_record_path(o.run_folder) : o.out);
   JobControl control;
   stop_on_interrupt(control);
   LazyProgressBar bar{show_progress(o.common), {}};
-  const auto summary = evaluator.score(
-      paths, o.evaluation, [&](const nlohmann::json& j) { if (!o.common.json) print_report(j); },
-      [&](int64_t done, int64_t total) { bar.update(done, total); }, &control);
+  nlohmann::json summary;
+  try {
+    summary = evaluator.score(
+        paths, o.evaluation, record, [&](const nlohmann::json& j, bool reused) { if (!o.common.json) print_report(j, reused); },
+        [&](int64_t done, int64_t total) { bar.update(done, total); }, &control);
+  } catch (const std::runtime_error&) {
+    if (!interrupted()) throw;
+    bar.finish();
+    const auto kept = record.summary(paths, evaluator.scoring_settings(o.evaluation))["checkpoints"].size();
+    std::cerr << "stopped: " << kept << " of " << paths.size() << " checkpoints are scored in " << record.path()
+              << "; the same command continues with the others\n";
+    return;
+  }
   bar.finish();
-  const std::string out = o.out.empty() ? (std::filesystem::path(o.run_folder) / "scores.json").string() : o.out;
-  write_file_atomically(out, summary.dump(2) + "\n");
   if (o.common.json) print_json(summary);
-  else std::cout << "best: " << summary["best"].get<std::string>() << "; wrote " << out << "\n";
+  else std::cout << "best: " << summary.value("best", std::string("none")) << "; wrote " << record.path() << "\n";
 }
 
 void run_eval(EvalOptions& o) {
@@ -143,7 +153,7 @@ void add_eval_command(CLI::App& app) {
   auto o = std::make_shared<EvalOptions>();
   auto* cmd = app.add_subcommand("eval", "Sample quality: FD-cls, class histogram, nearest neighbours, held-out loss (and FID/IS)");
   cmd->add_option("-c,--checkpoint", o->checkpoint, "Checkpoint to evaluate");
-  cmd->add_option("--run-folder", o->run_folder, "Evaluate every checkpoint in this run folder; writes scores.json there");
+  cmd->add_option("--run-folder", o->run_folder, "Evaluate every checkpoint in this run folder, keeping the scores in scores.json there (a second run reuses them)");
   cmd->add_option("--classifier", o->classifier, "FD-cls classifier (default: the one shipped for Fashion-MNIST)");
   cmd->add_option("--inception", o->inception, "TorchScript Inception network for FID/IS (forward: RGB [N,3,S,S] in [0,1] -> features or (features, logits))");
   cmd->add_option("--inception-size", o->inception_size, "Input size S of the Inception network")->capture_default_str();
@@ -158,7 +168,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("--denoise", o->evaluation.langevin.denoise_last, "Finish each chain with one denoising step");
   cmd->add_option("--heldout-images", o->evaluation.heldout_images, "Test images for the held-out DSM loss")->capture_default_str();
   cmd->add_option("--grid", o->grid, "Also write the samples that were scored as a PNG grid");
-  cmd->add_option("-o,--out", o->out, "Write the report (JSON) here; with --train-classifier, the classifier file");
+  cmd->add_option("-o,--out", o->out, "Write the report (JSON) here; with --run-folder, the score record; with --train-classifier, the classifier file");
   cmd->add_flag("--data-baseline", o->data_baseline,
                 "Measure --count random training images instead of samples: the score of a perfect model at this count");
   cmd->add_flag("--train-classifier", o->train_classifier, "Train the FD-cls classifier on the dataset and write it to --out");

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "ncsn/errors.hpp"
+#include "ncsn/tensor_fingerprint.hpp"
 
 namespace ncsn {
 namespace {
@@ -89,6 +90,13 @@ InceptionMetrics inception_metrics(InceptionNetwork& network, const torch::Tenso
     m.inception_score_std = std;
   }
   return m;
+}
+
+std::string InceptionNetwork::fingerprint() {
+  std::vector<torch::Tensor> weights{torch::tensor(input_size_)};
+  for (const auto& p : module_.parameters()) weights.push_back(p);
+  for (const auto& b : module_.buffers()) weights.push_back(b);
+  return tensor_fingerprint(weights);
 }
 
 }  // namespace ncsn

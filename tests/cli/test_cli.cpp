@@ -191,6 +191,19 @@ class TestCli : public QObject {
     QCOMPARE(scores["best"].toString(), best_path);
     QVERIFY(r.out.contains("best: " + best_path + ";"));
 
+    // The same pass again samples nothing: every score comes from the record. Other settings
+    // score afresh, and the first pass's scores stay in the file beside theirs.
+    r = ncsn_cli(QStringList{"eval", "--run-folder", tiny_->run_dir} + common);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(r.out.count("(scored before, from the record)"), 3);
+    QVERIFY(r.out.contains("best: " + best_path + ";"));
+    r = ncsn_cli(QStringList{"eval", "--run-folder", tiny_->run_dir, "--seed", "5"} + common);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(r.out.count("(scored before"), 0);
+    const auto both = nlohmann::json::parse(ncsn::test::read_bytes(ncsn::test::str(tiny_->run_dir + "/scores.json")));
+    QCOMPARE(both["settings"]["seed"].get<int>(), 5);
+    QCOMPARE(both["kept"].size(), size_t{3});
+
     r = ncsn_cli(QStringList{"eval", "--run-folder", tiny_->run_dir, "--grid", grid} + common);
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("--grid shows the samples of one --checkpoint"), qPrintable(r.err));

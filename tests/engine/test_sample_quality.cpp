@@ -1,9 +1,12 @@
 // Sample-quality metrics: the Fréchet distance against closed forms, FD-cls and the class
 // histogram with a classifier trained here on two classes of stripes, nearest neighbours, the
-// held-out DSM loss, and FID/IS through a small TorchScript network the test builds itself.
+// held-out DSM loss, FID/IS through a small TorchScript network the test builds itself, and the
+// score record that lets checkpoint selection resume.
 #include <QtTest/QtTest>
 
 #include <torch/script.h>
+
+#include <filesystem>
 
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/errors.hpp"
@@ -12,6 +15,8 @@
 #include "ncsn/nearest_neighbours.hpp"
 #include "ncsn/noise_schedule.hpp"
 #include "ncsn/sample_quality.hpp"
+#include "ncsn/score_record.hpp"
+#include "ncsn/tensor_fingerprint.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -189,6 +194,63 @@ def forward(self, x):
                                   {{"code/__torch__.py", "class Features(Module):\n  def forward(self, x):\n    return x +\n"}});
     const auto error = ncsn::test::data_error([&] { ncsn::InceptionNetwork(path("uncompilable.pt")); });
     QVERIFY2(error.contains("is not a TorchScript file"), qPrintable(error));
+  }
+
+  // A score is reused only for the same file under the same settings; scores under other
+  // settings stay in the file; a damaged record is refused with its name.
+  void scoreRecordKeepsScoresPerFileAndSettings() {
+    const auto a = path("run/checkpoint_10.ncsn"), b = path("run/checkpoint_20.ncsn"), record_path = path("run/scores.json");
+    QVERIFY(QDir().mkpath(tmp_.filePath("run")));
+    ncsn::test::write_bytes(a, "weights at step 10");
+    ncsn::test::write_bytes(b, "weights at step 20");
+    const nlohmann::json hundred = {{"samples", 100}}, thousand = {{"samples", 1000}};
+    const std::vector<std::string> pass{a, b};
+    {
+      ncsn::ScoreRecord record(record_path);
+      QVERIFY(record.last_settings().is_null());
+      record.put({{"checkpoint", a}, {"fd_cls", 30.0}}, hundred, pass);
+      record.put({{"checkpoint", b}, {"fd_cls", 20.0}}, hundred, pass);
+    }
+    ncsn::ScoreRecord record(record_path);  // read back from the file
+    QCOMPARE(record.last_settings(), hundred);
+    QVERIFY(record.find(a, hundred).has_value());
+    QCOMPARE(record.find(b, hundred)->at("fd_cls").get<double>(), 20.0);
+    QVERIFY(!record.find(a, thousand).has_value());
+    QCOMPARE(record.summary(pass, hundred).at("best").get<std::string>(), b);
+    QCOMPARE(record.summary({a}, hundred).at("best").get<std::string>(), a);  // the best of the pass asked about
+
+    // A pass at 1000 samples: its best is its own, and the 100-sample scores are kept.
+    record.put({{"checkpoint", a}, {"fd_cls", 15.0}}, thousand, pass);
+    ncsn::ScoreRecord reread(record_path);
+    const auto summary = reread.summary(pass, thousand);
+    QCOMPARE(summary.at("best").get<std::string>(), a);
+    QCOMPARE(summary.at("checkpoints").size(), size_t{1});
+    QCOMPARE(reread.last_settings(), thousand);
+    QVERIFY(reread.find(b, hundred).has_value());
+
+    // A checkpoint rewritten at the same step (a resumed run) is a different model: scored again.
+    ncsn::test::write_bytes(b, "weights at step 20, trained again");
+    QVERIFY(!reread.find(b, hundred).has_value());
+    std::filesystem::remove(a);
+    QVERIFY(!reread.find(a, thousand).has_value());
+
+    ncsn::test::write_bytes(record_path, "{\"checkpoints\": [{\"checkpoint\": 3}]}");
+    const auto error = ncsn::test::data_error([&] { ncsn::ScoreRecord damaged(record_path); });
+    QVERIFY2(error.contains(QString::fromStdString(record_path)) && error.contains("not a score record"), qPrintable(error));
+    QVERIFY(!ncsn::ScoreRecord(path("run/none.json")).find(b, hundred).has_value());  // no file: an empty record
+  }
+
+  void fingerprintsTellWeightsApart() {
+    const auto w = torch::arange(6, torch::kFloat).view({2, 3});
+    QCOMPARE(ncsn::tensor_fingerprint({w, torch::ones(2)}), ncsn::tensor_fingerprint({w.clone(), torch::ones(2)}));
+    QCOMPARE(ncsn::tensor_fingerprint({w}).size(), size_t{16});
+    QVERIFY(ncsn::tensor_fingerprint({w}) != ncsn::tensor_fingerprint({w.view({3, 2})}));  // the shape counts
+    QVERIFY(ncsn::tensor_fingerprint({w}) != ncsn::tensor_fingerprint({w.to(torch::kDouble)}));
+    auto nudged = w.clone();
+    nudged[1][2] += 1e-6f;
+    QVERIFY(ncsn::tensor_fingerprint({w}) != ncsn::tensor_fingerprint({nudged}));
+    QVERIFY(ncsn::tensor_fingerprint(classifier_.model->parameters()) !=
+            ncsn::tensor_fingerprint(ncsn::FeatureClassifier(classifier_.model->config)->parameters()));
   }
 };
 

@@ -1,11 +1,13 @@
 // Kill test: `ncsn train` is SIGKILLed at random moments (seeded, logged) while it writes a
 // checkpoint every iteration. After every kill nothing half-written may be picked up, every
-// listed checkpoint must load, and the next run must resume at exactly the newest one.
+// listed checkpoint must load, and the next run must resume at exactly the newest one. Also
+// `ncsn eval --run-folder`, killed once a checkpoint is scored: the next pass keeps that score.
 #include <QtTest/QtTest>
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QJsonDocument>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
@@ -184,6 +186,43 @@ class TestKillResume : public QObject {
     QVERIFY2(temp_files().isEmpty(), qPrintable(temp_files().join(", ")));
     QVERIFY(log.messages.filter("unfinished temp file(s) left by an interrupted run").size() == 1);
     QCOMPARE(ncsn::read_checkpoint_meta(ncsn::checkpoint_path(ncsn::test::str(tiny_->run_dir), target)).step, int64_t{target});
+  }
+
+  // Checkpoint selection takes hours on a CPU: a pass killed after its first score keeps it, and
+  // the same command then samples only the checkpoints still unscored.
+  void evalKilledMidPassKeepsItsScores() {
+    ncsn::test::TinyTrainingRun run(dir_.filePath("eval"));
+    QStringList train = run.train_args(3, 1, 0);
+    auto r = ncsn::test::ncsn_cli(train);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QString classifier = dir_.filePath("eval/classifier.pt"), record = run.run_dir + "/scores.json";
+    r = ncsn::test::ncsn_cli({"eval", "--train-classifier", "--dataset", "mnist", "--data", run.data_dir, "--classifier-iters", "10",
+                              "--out", classifier, "--threads", "1"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    // T = 40: about a second per checkpoint here, so the kill lands before the second score.
+    const QStringList eval = {"eval", "--run-folder", run.run_dir, "--dataset", "mnist", "--data", run.data_dir, "--classifier",
+                              classifier, "-n", "4", "-T", "40", "--heldout-images", "8", "--threads", "1", "--quiet"};
+    QProcess p;
+    p.start(QStringLiteral(NCSN_CLI_PATH), eval);
+    QVERIFY(p.waitForStarted());
+    QElapsedTimer clock;
+    clock.start();
+    while (p.state() == QProcess::Running && !QFile::exists(record) && clock.elapsed() < 60000) p.waitForFinished(5);
+    QVERIFY2(p.state() == QProcess::Running, "the pass ended before its first score could be killed after");
+    p.kill();  // SIGKILL
+    QVERIFY(p.waitForFinished(30000));
+    const auto kept = QJsonDocument::fromJson(QByteArray::fromStdString(ncsn::test::read_bytes(ncsn::test::str(record)))).object();
+    const int scored = static_cast<int>(kept["checkpoints"].toArray().size());
+    QVERIFY2(scored >= 1 && scored < 3, qPrintable(QString::number(scored)));
+    qInfo("eval killed %d ms after exec with %d of 3 checkpoints scored", static_cast<int>(clock.elapsed()), scored);
+
+    r = ncsn::test::ncsn_cli(eval);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(static_cast<int>(r.out.count("(scored before, from the record)")), scored);
+    const auto done = QJsonDocument::fromJson(QByteArray::fromStdString(ncsn::test::read_bytes(ncsn::test::str(record)))).object();
+    QCOMPARE(done["checkpoints"].toArray().size(), qsizetype{3});
+    for (int i = 0; i < scored; ++i) QCOMPARE(done["checkpoints"].toArray()[i], kept["checkpoints"].toArray()[i]);
+    QVERIFY(r.out.contains("best: " + done["best"].toString() + ";"));
   }
 };
 

@@ -11,6 +11,7 @@
 
 #include "engine_worker.hpp"
 #include "frame_throttle.hpp"
+#include "ncsn/score_record.hpp"
 #include "studio_export.hpp"
 #include "studio_fixtures.hpp"
 #include "test_support.hpp"
@@ -237,9 +238,29 @@ class TestEngineWorker : public QObject {
     QCOMPARE(trained.ngf, config.ngf);
     QCOMPARE(trained.num_classes, config.num_classes);
 
+    // A score kept in the run folder's record from an earlier session.
+    const auto scoredPath = test::str(t.checkpointFolder + QStringLiteral("/checkpoint_44.ncsn"));
+    const std::vector<std::string> pass{scoredPath};
+    ScoreRecord(score_record_path(test::str(t.checkpointFolder)))
+        .put({{"checkpoint", scoredPath}, {"fd_cls", 12.5}, {"step", 44}, {"samples", 1000}}, {{"samples", 1000}}, pass);
+
+    QSignalSpy written(worker_, &EngineWorker::checkpointWritten);
+    QSignalSpy scored(worker_, &EngineWorker::checkpointScored);
+    QSignalSpy best(worker_, &EngineWorker::scoringFinished);
     std::tie(step, said) = train(45);
     QVERIFY2(step == 45, qPrintable(said));
     QVERIFY2(said.contains(QStringLiteral("resumed from")) && !said.contains(QStringLiteral("starting from")), qPrintable(said));
+    // The Train view lists the run's checkpoints from before this session, with their scores.
+    QList<qint64> steps;
+    for (const auto& w : written) steps << w.at(0).toLongLong();
+    QCOMPARE(steps, (QList<qint64>{43, 44, 45}));
+    QCOMPARE(scored.size(), 1);
+    QCOMPARE(scored.first().at(0).toString().toStdString(), scoredPath);
+    QCOMPARE(scored.first().at(1).toDouble(), 12.5);
+    QVERIFY2(scored.first().at(2).toString().contains(QStringLiteral("step 44: FD-cls 12.50 on 1000 samples")),
+             qPrintable(scored.first().at(2).toString()));
+    QCOMPARE(best.size(), 1);
+    QCOMPARE(best.first().at(0).toString().toStdString(), scoredPath);
     QMetaObject::invokeMethod(worker_, "setDataset", Q_ARG(ncsn::DatasetChoice, DatasetChoice{}));
   }
 

@@ -1,7 +1,9 @@
 // The studio window: every page opens, the event loop never stalls while a model samples,
 // exports round-trip their settings (and dropping them back restores the seed), and errors are
 // shown without breaking the window.
+#include <QDateTime>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMenu>
@@ -209,6 +211,17 @@ class TestMainWindow : public QObject {
       return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
     }()).object();
     QCOMPARE(report["best"].toString(), best);
+
+    // The same pass again comes from scores.json: the same figures, and nothing is rewritten.
+    const QDateTime written = QFileInfo(dir_.filePath(QStringLiteral("fm/scores.json"))).lastModified();
+    scored.clear();
+    finished.clear();
+    window.scoreCheckpoints(paths, 8);
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !errors.isEmpty(), 120000);
+    QVERIFY(errors.isEmpty());
+    QCOMPARE(scored.size(), 2);
+    QCOMPARE(finished.first().at(0).toString(), best);
+    QCOMPARE(QFileInfo(dir_.filePath(QStringLiteral("fm/scores.json"))).lastModified(), written);
   }
 
   // What the user set on each page comes back in the next session (QSettings), except the

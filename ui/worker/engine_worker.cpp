@@ -4,13 +4,14 @@
 #include <QFileInfo>
 #include <QRandomGenerator>
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <optional>
 
 #include <torch/torch.h>
 
 #include "frame_throttle.hpp"
-#include "ncsn/atomic_file.hpp"
 #include "ncsn/checkpoint.hpp"
 #include "ncsn/cpu_convolution_check.hpp"
 #include "ncsn/device.hpp"
@@ -22,6 +23,7 @@
 #include "ncsn/imageio/model_session.hpp"
 #include "ncsn/job_control.hpp"
 #include "ncsn/nearest_neighbours.hpp"
+#include "ncsn/score_record.hpp"
 #include "ncsn/shipped_files.hpp"
 #include "ncsn/toy2d.hpp"
 #include "ncsn/trainer.hpp"
@@ -314,6 +316,7 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
       resumed = trainer.resume_latest();
     }
     emit jobStarted(QStringLiteral("train"));
+    listRunFolder(config.checkpoint_dir);
     emit message(tr("Training %1 on %2").arg(QString::fromStdString(model.describe()), s.dataset.label()) +
                  (resumed ? tr(", resumed from %1").arg(QString::fromStdString(*resumed)) : QString()) +
                  (init ? tr(", starting from %1 (step %2)").arg(t.initialModel).arg(init->meta.step) : QString()));
@@ -378,14 +381,17 @@ void EngineWorker::nearestNeighbours(const QList<QImage>& images) {
 
 namespace {
 
+// Also for reports read back from a score record, which may lack a figure.
 QString describeScore(const nlohmann::json& j) {
-  return QObject::tr("step %1: FD-cls %2, %3 of %4 classes, nearest training image %5 (mean L2), held-out loss %6")
-      .arg(j["step"].get<qint64>())
-      .arg(j["fd_cls"].get<double>(), 0, 'f', 2)
-      .arg(j["classes_covered"].get<qint64>())
-      .arg(j["class_counts"].size())
-      .arg(j["nn_distance_mean"].get<double>(), 0, 'f', 3)
-      .arg(j["heldout_dsm_loss"].get<double>(), 0, 'g', 5);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  return QObject::tr("step %1: FD-cls %2 on %3 samples, %4 of %5 classes, nearest training image %6 (mean L2), held-out loss %7")
+      .arg(j.value("step", qint64{-1}))
+      .arg(j.value("fd_cls", nan), 0, 'f', 2)
+      .arg(j.value("samples", qint64{0}))
+      .arg(j.value("classes_covered", qint64{0}))
+      .arg(j.value("class_counts", nlohmann::json::array()).size())
+      .arg(j.value("nn_distance_mean", nan), 0, 'f', 3)
+      .arg(j.value("heldout_dsm_loss", nan), 0, 'g', 5);
 }
 
 }  // namespace
@@ -416,22 +422,45 @@ void EngineWorker::scoreCheckpoints(const QStringList& paths, int samples, int s
       info.etaSeconds = info.stepsPerSecond > 0 ? (total - done) / info.stepsPerSecond : 0;
       emit progress(info);
     };
-    const auto scored = [&](const nlohmann::json& j) {
+    const auto scored = [&](const nlohmann::json& j, bool) {
       emit checkpointScored(QString::fromStdString(j["checkpoint"].get<std::string>()), j["fd_cls"].get<double>(), describeScore(j));
     };
+    // Scores are kept beside the checkpoints as they come: a cancelled or crashed pass resumes.
+    ScoreRecord record(score_record_path(std::filesystem::path(list.front()).parent_path().string()));
     nlohmann::json summary;
     try {
-      summary = s.checkpointEvaluator().score(list, settings, scored, reportProgress, &s.control);
+      summary = s.checkpointEvaluator().score(list, settings, record, scored, reportProgress, &s.control);
     } catch (const std::runtime_error&) {
       if (s.control.stop_request() == StopRequest::None) throw;
-      emit jobFinished(JobOutcome{QStringLiteral("score"), false, 0, {}, {}});  // cancelled: what was scored stays shown
+      emit jobFinished(JobOutcome{QStringLiteral("score"), false, 0, {}, {}});  // cancelled: what was scored stays shown and kept
       return;
     }
-    const auto report = (std::filesystem::path(list.front()).parent_path() / "scores.json").string();
-    write_file_atomically(report, summary.dump(2) + "\n");
-    emit scoringFinished(QString::fromStdString(summary["best"].get<std::string>()), QString::fromStdString(report));
+    emit scoringFinished(QString::fromStdString(summary.value("best", std::string())), QString::fromStdString(record.path()));
     emit jobFinished(JobOutcome{QStringLiteral("score"), true, 0, {}, {}});
   });
+}
+
+void EngineWorker::listRunFolder(const std::string& dir) {
+  auto paths = list_checkpoints(dir);
+  std::reverse(paths.begin(), paths.end());
+  for (const auto& path : paths) {
+    try {
+      const auto meta = read_checkpoint_meta(path);
+      emit checkpointWritten(meta.step, QString::fromStdString(path), meta.heldout_loss);
+    } catch (const DataError& e) {  // training goes on: it resumes from the newest readable one
+      emit message(tr("Not listed: %1").arg(QString::fromStdString(describe_error(e))));
+    }
+  }
+  try {
+    const ScoreRecord record(score_record_path(dir));
+    const auto scores = record.summary(paths, record.last_settings());
+    for (const auto& j : scores["checkpoints"])
+      emit checkpointScored(QString::fromStdString(j["checkpoint"].get<std::string>()), j["fd_cls"].get<double>(), describeScore(j));
+    if (scores.contains("best"))
+      emit scoringFinished(QString::fromStdString(scores["best"].get<std::string>()), QString::fromStdString(record.path()));
+  } catch (const DataError& e) {  // the scores are shown, not needed: training goes on
+    emit message(tr("Scores not shown: %1").arg(QString::fromStdString(describe_error(e))));
+  }
 }
 
 void EngineWorker::toyCompare(quint64 seed) {

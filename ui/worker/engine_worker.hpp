@@ -43,7 +43,8 @@ class EngineWorker : public QObject {
   void datasetImage(int index);  // -1: random test image
   void nearestNeighbours(const QList<QImage>& images);
   // Samples `samples` images from each checkpoint (T steps per level) on the current dataset and
-  // scores them (FD-cls with the shipped classifier, ...); writes scores.json beside them.
+  // scores them (FD-cls with the shipped classifier, ...), keeping the scores in scores.json
+  // beside them; checkpoints scored there before under the same settings are not sampled again.
   void scoreCheckpoints(const QStringList& paths, int samples, int stepsPerLevel);
   void toyCompare(quint64 seed);
   void toyTrain(int iterations);
@@ -78,6 +79,8 @@ class EngineWorker : public QObject {
   template <typename Job>
   void guarded(const QString& kind, Job&& job);
   void runSampling(const QString& kind, const SampleRequest& request, const QImage* image, const QImage* mask);
+  // Shows a run folder's checkpoints, with the scores of its latest scoring pass, in the Train view.
+  void listRunFolder(const std::string& dir);
 
   std::unique_ptr<State> state_;
 };

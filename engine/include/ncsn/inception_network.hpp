@@ -26,6 +26,9 @@ class InceptionNetwork {
   Outputs run(const torch::Tensor& images);
   Outputs run(const ImageDataset& data, int64_t max_images);
 
+  // Of its weights and input size: scores measured with another network are not comparable.
+  std::string fingerprint();
+
  private:
   torch::jit::Module module_;
   int64_t input_size_;

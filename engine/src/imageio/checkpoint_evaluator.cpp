@@ -6,6 +6,7 @@
 #include "ncsn/errors.hpp"
 #include "ncsn/imageio/model_session.hpp"
 #include "ncsn/shipped_files.hpp"
+#include "ncsn/tensor_fingerprint.hpp"
 
 namespace ncsn {
 namespace {
@@ -37,6 +38,22 @@ CheckpointEvaluator::CheckpointEvaluator(ImageDataset train, ImageDataset test, 
                       " holds " + shape_text(test_.channels(), test_.height(), test_.width()));
   classifier_.model->to(device_);
   test_stats_ = feature_stats(classifier_features(classifier_.model, test_));
+  classifier_fingerprint_ = tensor_fingerprint(classifier_.model->parameters());
+  if (inception_) inception_fingerprint_ = inception_->fingerprint();
+}
+
+nlohmann::json CheckpointEvaluator::scoring_settings(const EvaluationSettings& s) const {
+  nlohmann::json j = {{"samples", s.count},
+                      {"batch", s.batch},
+                      {"steps_per_level", s.langevin.steps_per_level},
+                      {"step_lr", s.langevin.step_lr},
+                      {"seed", s.langevin.seed},
+                      {"denoise", s.langevin.denoise_last},
+                      {"heldout_images", std::min(s.heldout_images, test_.size())},
+                      {"test_set", test_.name},
+                      {"classifier", classifier_fingerprint_}};
+  if (inception_) j["inception"] = inception_fingerprint_;
+  return j;
 }
 
 int64_t CheckpointEvaluator::total_steps(const EvaluationSettings& s, int64_t levels) {
@@ -112,29 +129,34 @@ nlohmann::json CheckpointEvaluator::measure_training_images(int64_t count, uint6
 }
 
 nlohmann::json CheckpointEvaluator::score(const std::vector<std::string>& checkpoints, const EvaluationSettings& settings,
-                                          const std::function<void(const nlohmann::json&)>& on_scored, const Progress& progress,
+                                          ScoreRecord& record, const OnScored& on_scored, const Progress& progress,
                                           JobControl* control) {
   if (checkpoints.empty()) throw ConfigError("there are no checkpoints to score");
+  const auto identity = scoring_settings(settings);
   // Reading every checkpoint's metadata first gives the progress total and reports a damaged
   // file before hours of sampling rather than after.
   std::vector<int64_t> steps;
-  for (const auto& path : checkpoints) steps.push_back(total_steps(settings, read_checkpoint_meta(path).model.num_classes));
+  std::vector<std::optional<nlohmann::json>> earlier;
+  for (const auto& path : checkpoints) {
+    earlier.push_back(record.find(path, identity));
+    steps.push_back(earlier.back() ? 0 : total_steps(settings, read_checkpoint_meta(path).model.num_classes));
+  }
   const int64_t total = std::accumulate(steps.begin(), steps.end(), int64_t{0});
-  nlohmann::json scored = nlohmann::json::array();
-  std::string best;
-  double best_fd = std::numeric_limits<double>::infinity();
   int64_t before = 0;
   for (size_t i = 0; i < checkpoints.size(); ++i) {
+    if (earlier[i]) {
+      if (on_scored) on_scored(*earlier[i], true);
+      continue;
+    }
     const auto each = [&](int64_t done, int64_t) {
       if (progress) progress(before + done, total);
     };
     auto j = evaluate(checkpoints[i], settings, each, control);
     before += steps[i];
-    if (j["fd_cls"].get<double>() < best_fd) best_fd = j["fd_cls"].get<double>(), best = checkpoints[i];
-    if (on_scored) on_scored(j);
-    scored.push_back(std::move(j));
+    record.put(j, identity, checkpoints);
+    if (on_scored) on_scored(j, false);
   }
-  return {{"metric", "fd_cls"}, {"best", best}, {"checkpoints", scored}};
+  return record.summary(checkpoints, identity);
 }
 
 }  // namespace ncsn

@@ -13,6 +13,7 @@
 #include "ncsn/inception_network.hpp"
 #include "ncsn/job_control.hpp"
 #include "ncsn/sample_quality.hpp"
+#include "ncsn/score_record.hpp"
 
 namespace ncsn {
 
@@ -48,12 +49,18 @@ class CheckpointEvaluator {
   // many samples (FD-cls has a small-sample bias), the yardstick for the others.
   nlohmann::json measure_training_images(int64_t count, uint64_t seed = 0);
 
-  // Evaluates `checkpoints` in order, calling `on_scored` after each, and returns
-  // {"metric": "fd_cls", "best": <path with the lowest FD-cls>, "checkpoints": [...]}. Progress
-  // counts steps over all of them.
-  nlohmann::json score(const std::vector<std::string>& checkpoints, const EvaluationSettings& settings,
-                       const std::function<void(const nlohmann::json&)>& on_scored = {}, const Progress& progress = {},
-                       JobControl* control = nullptr);
+  // What a score depends on, recorded beside it: the settings, and fingerprints of the classifier
+  // and of the Inception network. Scores under different settings are not comparable.
+  nlohmann::json scoring_settings(const EvaluationSettings& settings) const;
+
+  // Evaluates `checkpoints` in order. Those that `record` holds under these settings are reused;
+  // every new score is written to `record` as soon as it exists, so a stopped pass loses at most
+  // the checkpoint it was on. Calls `on_scored(report, reused)` for each and returns
+  // record.summary(): {"metric": "fd_cls", "settings", "best": <path with the lowest FD-cls>,
+  // "checkpoints": [...]}. Progress counts steps over the checkpoints still to score.
+  using OnScored = std::function<void(const nlohmann::json& report, bool reused)>;
+  nlohmann::json score(const std::vector<std::string>& checkpoints, const EvaluationSettings& settings, ScoreRecord& record,
+                       const OnScored& on_scored = {}, const Progress& progress = {}, JobControl* control = nullptr);
 
   // Steps one evaluation runs for a model with `levels` noise levels.
   static int64_t total_steps(const EvaluationSettings& settings, int64_t levels);
@@ -64,6 +71,7 @@ class CheckpointEvaluator {
   FeatureStats test_stats_;
   torch::Device device_;
   std::optional<InceptionNetwork> inception_;
+  std::string classifier_fingerprint_, inception_fingerprint_;
 };
 
 }  // namespace ncsn

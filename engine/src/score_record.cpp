@@ -1,0 +1,107 @@
+#include "ncsn/score_record.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "ncsn/atomic_file.hpp"
+#include "ncsn/errors.hpp"
+
+namespace ncsn {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What tells a rewritten checkpoint from the one that was scored (a resumed run writes a new file
+// at the same step). Absent when the file is gone: its score then matches nothing.
+std::optional<nlohmann::json> file_identity(const std::string& checkpoint) {
+  std::error_code ec;
+  const auto size = fs::file_size(checkpoint, ec);
+  if (ec) return std::nullopt;
+  const auto modified = fs::last_write_time(checkpoint, ec);
+  if (ec) return std::nullopt;
+  return nlohmann::json{{"size", size}, {"modified", modified.time_since_epoch().count()}};
+}
+
+bool same_entry(const nlohmann::json& entry, const std::string& checkpoint, const nlohmann::json& settings) {
+  return entry.value("checkpoint", std::string()) == checkpoint && entry.value("settings", nlohmann::json()) == settings;
+}
+
+nlohmann::json read_record(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return nlohmann::json::object();
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto j = nlohmann::json::parse(text.str(), nullptr, false);
+  const auto valid = [](const nlohmann::json& list) {
+    return list.is_array() && std::all_of(list.begin(), list.end(), [](const nlohmann::json& e) {
+             return e.is_object() && e.contains("checkpoint") && e["checkpoint"].is_string() && e.contains("fd_cls") &&
+                    e["fd_cls"].is_number();
+           });
+  };
+  if (j.is_discarded() || !j.is_object() || !valid(j.value("checkpoints", nlohmann::json::array())) ||
+      !valid(j.value("kept", nlohmann::json::array())))
+    throw DataError(path + " is not a score record (damaged or written by something else); move it away to score the checkpoints afresh");
+  return j;
+}
+
+}  // namespace
+
+ScoreRecord::ScoreRecord(std::string path) : path_(std::move(path)) {
+  const auto j = read_record(path_);
+  settings_ = j.value("settings", nlohmann::json());
+  for (const char* key : {"checkpoints", "kept"})
+    for (const auto& e : j.value(key, nlohmann::json::array())) entries_.push_back(e);
+}
+
+std::optional<nlohmann::json> ScoreRecord::find(const std::string& checkpoint, const nlohmann::json& settings) const {
+  const auto identity = file_identity(checkpoint);
+  if (!identity) return std::nullopt;
+  for (const auto& e : entries_)
+    if (same_entry(e, checkpoint, settings) && e.value("file", nlohmann::json()) == *identity) return e;
+  return std::nullopt;
+}
+
+void ScoreRecord::put(nlohmann::json entry, const nlohmann::json& settings, const std::vector<std::string>& pass) {
+  const auto checkpoint = entry.at("checkpoint").get<std::string>();
+  entry["settings"] = settings;
+  if (const auto identity = file_identity(checkpoint)) entry["file"] = *identity;
+  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
+                                [&](const nlohmann::json& e) { return same_entry(e, checkpoint, settings); }),
+                 entries_.end());
+  entries_.push_back(std::move(entry));
+  settings_ = settings;
+  write(pass, settings);
+}
+
+nlohmann::json ScoreRecord::summary(const std::vector<std::string>& pass, const nlohmann::json& settings) const {
+  nlohmann::json scored = nlohmann::json::array();
+  double best_fd = std::numeric_limits<double>::infinity();
+  nlohmann::json summary = {{"metric", "fd_cls"}, {"settings", settings}};
+  for (const auto& checkpoint : pass)
+    for (const auto& e : entries_)
+      if (same_entry(e, checkpoint, settings)) {
+        if (e["fd_cls"].get<double>() < best_fd) best_fd = e["fd_cls"].get<double>(), summary["best"] = checkpoint;
+        scored.push_back(e);
+      }
+  summary["checkpoints"] = std::move(scored);
+  return summary;
+}
+
+void ScoreRecord::write(const std::vector<std::string>& pass, const nlohmann::json& settings) const {
+  auto j = summary(pass, settings);
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& e : entries_) {
+    const bool in_pass = e.value("settings", nlohmann::json()) == settings && std::find(pass.begin(), pass.end(), e["checkpoint"].get<std::string>()) != pass.end();
+    if (!in_pass) kept.push_back(e);
+  }
+  // Scores of other checkpoints, or under other settings, stay for a later pass.
+  if (!kept.empty()) j["kept"] = std::move(kept);
+  write_file_atomically(path_, j.dump(2) + "\n");
+}
+
+std::string score_record_path(const std::string& run_folder) { return (fs::path(run_folder) / "scores.json").string(); }
+
+}  // namespace ncsn
