@@ -24,7 +24,8 @@ CheckpointList::CheckpointList(QWidget* parent)
       stepLabel_(new QLabel(this)),
       scoreButton_(new QPushButton(tr("Score checkpoints…"), this)) {
   table_->setObjectName("checkpointTable");
-  table_->setHorizontalHeaderLabels({tr("Step"), tr("Held-out loss"), tr("FD-cls"), tr("File")});
+  table_->setHorizontalHeaderLabels({tr("Step"), tr("Held-out"), tr("FD-cls"), tr("File")});
+  table_->horizontalHeaderItem(HeldoutColumn)->setToolTip(tr("Held-out DSM loss when the checkpoint was written: lower is better"));
   table_->horizontalHeaderItem(FdClsColumn)
       ->setToolTip(tr("Fréchet distance of samples to the test set in a classifier's features: lower is better"));
   // The panel is narrow: the numbers only, no horizontal scrolling. The file column stays in the

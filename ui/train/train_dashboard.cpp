@@ -153,8 +153,9 @@ QWidget* TrainDashboard::buildToolbar() {
 
 QWidget* TrainDashboard::buildSidePanel() {
   auto* panel = new QWidget(this);
-  // Room for the checkpoint table's columns without scrolling, in font units (high DPI).
-  panel->setMinimumWidth(panel->fontMetrics().averageCharWidth() * 36);
+  // Room for the checkpoint table's columns ("★ 123.45" included) without scrolling, in font
+  // units (high DPI).
+  panel->setMinimumWidth(panel->fontMetrics().averageCharWidth() * 40);
   auto* layout = new QVBoxLayout(panel);
   layout->setContentsMargins(0, 0, 0, 0);
 
