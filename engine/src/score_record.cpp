@@ -14,17 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// What tells a rewritten checkpoint from the one that was scored (a resumed run writes a new file
-// at the same step). Absent when the file is gone: its score then matches nothing.
-std::optional<nlohmann::json> file_identity(const std::string& checkpoint) {
-  std::error_code ec;
-  const auto size = fs::file_size(checkpoint, ec);
-  if (ec) return std::nullopt;
-  const auto modified = fs::last_write_time(checkpoint, ec);
-  if (ec) return std::nullopt;
-  return nlohmann::json{{"size", size}, {"modified", modified.time_since_epoch().count()}};
-}
-
 bool same_entry(const nlohmann::json& entry, const std::string& checkpoint, const nlohmann::json& settings) {
   return entry.value("checkpoint", std::string()) == checkpoint && entry.value("settings", nlohmann::json()) == settings;
 }
@@ -49,6 +38,15 @@ nlohmann::json read_record(const std::string& path) {
 
 }  // namespace
 
+std::optional<nlohmann::json> ScoreRecord::identify(const std::string& checkpoint) {
+  std::error_code ec;
+  const auto size = fs::file_size(checkpoint, ec);
+  if (ec) return std::nullopt;
+  const auto modified = fs::last_write_time(checkpoint, ec);
+  if (ec) return std::nullopt;
+  return nlohmann::json{{"size", size}, {"modified", modified.time_since_epoch().count()}};
+}
+
 ScoreRecord::ScoreRecord(std::string path) : path_(std::move(path)) {
   const auto j = read_record(path_);
   settings_ = j.value("settings", nlohmann::json());
@@ -57,7 +55,7 @@ ScoreRecord::ScoreRecord(std::string path) : path_(std::move(path)) {
 }
 
 std::optional<nlohmann::json> ScoreRecord::find(const std::string& checkpoint, const nlohmann::json& settings) const {
-  const auto identity = file_identity(checkpoint);
+  const auto identity = identify(checkpoint);
   if (!identity) return std::nullopt;
   for (const auto& e : entries_)
     if (same_entry(e, checkpoint, settings) && e.value("file", nlohmann::json()) == *identity) return e;
@@ -67,7 +65,8 @@ std::optional<nlohmann::json> ScoreRecord::find(const std::string& checkpoint, c
 void ScoreRecord::put(nlohmann::json entry, const nlohmann::json& settings, const std::vector<std::string>& pass) {
   const auto checkpoint = entry.at("checkpoint").get<std::string>();
   entry["settings"] = settings;
-  if (const auto identity = file_identity(checkpoint)) entry["file"] = *identity;
+  if (!entry.contains("file"))
+    if (const auto identity = identify(checkpoint)) entry["file"] = *identity;
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
                                 [&](const nlohmann::json& e) { return same_entry(e, checkpoint, settings); }),
                  entries_.end());

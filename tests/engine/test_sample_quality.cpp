@@ -231,7 +231,16 @@ def forward(self, x):
     // A checkpoint rewritten at the same step (a resumed run) is a different model: scored again.
     ncsn::test::write_bytes(b, "weights at step 20, trained again");
     QVERIFY(!reread.find(b, hundred).has_value());
+    // Nor does a score measured on the file as it was before it was rewritten mid-measurement.
+    const auto measured_on = ncsn::ScoreRecord::identify(b);
+    QVERIFY(measured_on.has_value());
+    ncsn::test::write_bytes(b, "rewritten while it was sampled");
+    reread.put({{"checkpoint", b}, {"fd_cls", 9.0}, {"file", *measured_on}}, hundred, pass);
+    QVERIFY(!reread.find(b, hundred).has_value());
+    reread.put({{"checkpoint", b}, {"fd_cls", 8.0}}, hundred, pass);  // no identity given: the file's now
+    QCOMPARE(reread.find(b, hundred)->at("fd_cls").get<double>(), 8.0);
     std::filesystem::remove(a);
+    QVERIFY(!ncsn::ScoreRecord::identify(a).has_value());
     QVERIFY(!reread.find(a, thousand).has_value());
 
     ncsn::test::write_bytes(record_path, "{\"checkpoints\": [{\"checkpoint\": 3}]}");

@@ -26,9 +26,14 @@ class ScoreRecord {
   // The entry scored for this very file (same size and modification time) under `settings`.
   std::optional<nlohmann::json> find(const std::string& checkpoint, const nlohmann::json& settings) const;
 
-  // Adds `entry` (a report with "checkpoint" and "fd_cls") under `settings`, replacing an earlier
-  // one for the same checkpoint and settings, and rewrites the file atomically with "best" and
-  // "settings" set for the pass over `pass`. WriteError when the file cannot be written.
+  // What tells a checkpoint file from a rewritten one (a resumed run writes a new file at the same
+  // step): {"size", "modified"}; nothing when the file is gone.
+  static std::optional<nlohmann::json> identify(const std::string& checkpoint);
+
+  // Adds `entry` (a report with "checkpoint" and "fd_cls", and the "file" identity taken before it
+  // was measured, else the file's identity now) under `settings`, replacing an earlier one for the
+  // same checkpoint and settings, and rewrites the file atomically with "best" and "settings" set
+  // for the pass over `pass`. WriteError when the file cannot be written.
   void put(nlohmann::json entry, const nlohmann::json& settings, const std::vector<std::string>& pass);
 
   // {"metric": "fd_cls", "settings", "best", "checkpoints"}: the entries of `pass` under `settings`,

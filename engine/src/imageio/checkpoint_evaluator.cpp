@@ -151,7 +151,10 @@ nlohmann::json CheckpointEvaluator::score(const std::vector<std::string>& checkp
     const auto each = [&](int64_t done, int64_t) {
       if (progress) progress(before + done, total);
     };
+    // Taken first: a file rewritten while it is sampled must not inherit this score.
+    const auto file = ScoreRecord::identify(checkpoints[i]);
     auto j = evaluate(checkpoints[i], settings, each, control);
+    if (file) j["file"] = *file;
     before += steps[i];
     record.put(j, identity, checkpoints);
     if (on_scored) on_scored(j, false);
