@@ -124,7 +124,7 @@ void run_folder_scores(const EvalOptions& o, CheckpointEvaluator& evaluator) {
     bar.finish();
     const auto kept = record.summary(paths, evaluator.scoring_settings(o.evaluation))["checkpoints"].size();
     std::cerr << "stopped: " << kept << " of " << paths.size() << " checkpoints are scored in " << record.path()
-              << "; the same command continues with the others\n";
+              << "; the same command continues from there (the finished batches of the checkpoint it was on are kept too)\n";
     return;
   }
   bar.finish();

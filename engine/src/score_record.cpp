@@ -14,6 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+std::string samples_path(const std::string& record) { return record + ".samples"; }
+
 bool same_entry(const nlohmann::json& entry, const std::string& checkpoint, const nlohmann::json& settings) {
   return entry.value("checkpoint", std::string()) == checkpoint && entry.value("settings", nlohmann::json()) == settings;
 }
@@ -50,6 +52,8 @@ std::optional<nlohmann::json> ScoreRecord::identify(const std::string& checkpoin
 ScoreRecord::ScoreRecord(std::string path) : path_(std::move(path)) {
   const auto j = read_record(path_);
   settings_ = j.value("settings", nlohmann::json());
+  // The samples of an interrupted measurement are a cache: an unreadable note of them is ignored.
+  if (j.contains("partial") && j["partial"].is_object()) partial_ = j["partial"];
   for (const char* key : {"checkpoints", "kept"})
     for (const auto& e : j.value(key, nlohmann::json::array())) entries_.push_back(e);
 }
@@ -72,6 +76,41 @@ void ScoreRecord::put(nlohmann::json entry, const nlohmann::json& settings, cons
                  entries_.end());
   entries_.push_back(std::move(entry));
   settings_ = settings;
+  const bool finishes_partial = partial_.is_object() && same_entry(partial_, checkpoint, settings);
+  if (finishes_partial) partial_ = nullptr;
+  write(pass, settings);
+  std::error_code ignored;  // a leftover samples file is never read without its partial entry
+  if (finishes_partial) fs::remove(samples_path(path_), ignored);
+}
+
+torch::Tensor ScoreRecord::partial_samples(const std::string& checkpoint, const nlohmann::json& settings,
+                                           const nlohmann::json& file) const {
+  if (!partial_.is_object() || !same_entry(partial_, checkpoint, settings) || partial_.value("file", nlohmann::json()) != file)
+    return {};
+  const auto shape = partial_.value("shape", nlohmann::json());
+  if (!shape.is_array() || shape.size() != 4 ||
+      !std::all_of(shape.begin(), shape.end(), [](const nlohmann::json& d) { return d.is_number_unsigned(); }))
+    return {};
+  // Whole, and nothing more: a file of another measurement is not these samples. (In double: the
+  // note may claim any size; what matches a real file is well below 2^53 bytes.)
+  double expected = sizeof(float);
+  for (const auto& d : shape) expected *= d.get<double>();
+  std::error_code ec;
+  const auto bytes = fs::file_size(samples_path(path_), ec);
+  if (ec || static_cast<double>(bytes) != expected) return {};
+  const auto dims = shape.get<std::vector<int64_t>>();
+  auto samples = torch::empty(dims, torch::kFloat);
+  std::ifstream in(samples_path(path_), std::ios::binary);
+  in.read(static_cast<char*>(samples.data_ptr()), static_cast<std::streamsize>(samples.nbytes()));
+  return in.gcount() == static_cast<std::streamsize>(samples.nbytes()) ? samples : torch::Tensor();
+}
+
+void ScoreRecord::keep_partial_samples(const std::string& checkpoint, const nlohmann::json& settings, const nlohmann::json& file,
+                                       const torch::Tensor& samples, const std::vector<std::string>& pass) {
+  const auto data = samples.to(torch::kCPU, torch::kFloat).contiguous();
+  // The samples first: the record names them only once they are whole.
+  write_file_atomically(samples_path(path_), std::string_view(static_cast<const char*>(data.data_ptr()), data.nbytes()));
+  partial_ = {{"checkpoint", checkpoint}, {"settings", settings}, {"file", file}, {"shape", data.sizes().vec()}};
   write(pass, settings);
 }
 
@@ -98,6 +137,7 @@ void ScoreRecord::write(const std::vector<std::string>& pass, const nlohmann::js
   }
   // Scores of other checkpoints, or under other settings, stay for a later pass.
   if (!kept.empty()) j["kept"] = std::move(kept);
+  if (!partial_.is_null()) j["partial"] = partial_;
   write_file_atomically(path_, j.dump(2) + "\n");
 }
 

@@ -249,6 +249,34 @@ def forward(self, x):
     QVERIFY(!ncsn::ScoreRecord(path("run/none.json")).find(b, hundred).has_value());  // no file: an empty record
   }
 
+  // The samples of an interrupted measurement come back whole or not at all, only for the same
+  // file and settings, and go once the checkpoint's score is in.
+  void partialSamplesResumeOnlyTheSameMeasurement() {
+    QVERIFY(QDir().mkpath(tmp_.filePath("partial")));
+    const auto ckpt = path("partial/checkpoint_5.ncsn"), record_path = path("partial/scores.json");
+    ncsn::test::write_bytes(ckpt, "weights at step 5");
+    const auto file = *ncsn::ScoreRecord::identify(ckpt);
+    const nlohmann::json settings = {{"samples", 12}, {"batch", 4}};
+    const std::vector<std::string> pass{ckpt};
+    const auto drawn = torch::rand({8, 1, 12, 12});
+    ncsn::ScoreRecord(record_path).keep_partial_samples(ckpt, settings, file, drawn, pass);
+
+    ncsn::ScoreRecord record(record_path);
+    QVERIFY(torch::equal(record.partial_samples(ckpt, settings, file), drawn));
+    QVERIFY(!record.partial_samples(ckpt, {{"samples", 1000}}, file).defined());
+    QVERIFY(!record.partial_samples(ckpt, settings, {{"size", 1}}).defined());
+    QVERIFY(!record.partial_samples(path("partial/checkpoint_6.ncsn"), settings, file).defined());
+    const auto bytes = ncsn::test::read_bytes(record_path + ".samples");
+    ncsn::test::write_bytes(record_path + ".samples", bytes.substr(0, bytes.size() - 1));
+    QVERIFY(!record.partial_samples(ckpt, settings, file).defined());  // cut short: not used
+    ncsn::test::write_bytes(record_path + ".samples", bytes);
+
+    record.put({{"checkpoint", ckpt}, {"fd_cls", 4.0}, {"file", file}}, settings, pass);
+    QVERIFY(!QFile::exists(QString::fromStdString(record_path + ".samples")));
+    QVERIFY(!ncsn::ScoreRecord(record_path).partial_samples(ckpt, settings, file).defined());
+    QVERIFY(ncsn::ScoreRecord(record_path).find(ckpt, settings).has_value());
+  }
+
   void fingerprintsTellWeightsApart() {
     const auto w = torch::arange(6, torch::kFloat).view({2, 3});
     QCOMPARE(ncsn::tensor_fingerprint({w, torch::ones(2)}), ncsn::tensor_fingerprint({w.clone(), torch::ones(2)}));

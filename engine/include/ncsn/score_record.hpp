@@ -4,12 +4,15 @@
 // written as soon as it exists: a pass that is stopped or killed resumes at the first checkpoint
 // it had not scored. Each entry records the settings it was scored with and the checkpoint file's
 // size and modification time, so a score is reused only for the same file under the same settings
-// (FD-cls at different sample counts is not comparable: it has a small-sample bias).
+// (FD-cls at different sample counts is not comparable: it has a small-sample bias). On a CPU one
+// checkpoint alone takes hours, so the samples of the one being measured are kept too, batch by
+// batch (<record>.samples): a kill then costs at most one batch.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <torch/torch.h>
 
 namespace ncsn {
 
@@ -40,12 +43,21 @@ class ScoreRecord {
   // in the order of `pass`; "best" is the one with the lowest FD-cls (absent when none is scored).
   nlohmann::json summary(const std::vector<std::string>& pass, const nlohmann::json& settings) const;
 
+  // The samples drawn so far for this checkpoint file (`file`: its identity) under `settings` by a
+  // measurement that was interrupted; undefined when there are none or they do not read back whole.
+  torch::Tensor partial_samples(const std::string& checkpoint, const nlohmann::json& settings, const nlohmann::json& file) const;
+  // Keeps `samples` (float [N, C, H, W]) as the measurement so far of `checkpoint`, replacing any
+  // other; put() of that checkpoint's score removes them. WriteError when they cannot be written.
+  void keep_partial_samples(const std::string& checkpoint, const nlohmann::json& settings, const nlohmann::json& file,
+                            const torch::Tensor& samples, const std::vector<std::string>& pass);
+
  private:
   void write(const std::vector<std::string>& pass, const nlohmann::json& settings) const;
 
   std::string path_;
   std::vector<nlohmann::json> entries_;
   nlohmann::json settings_;
+  nlohmann::json partial_;  // {"checkpoint", "settings", "file", "shape"} of <record>.samples
 };
 
 // The record of a run folder: <folder>/scores.json.

@@ -63,6 +63,12 @@ int64_t CheckpointEvaluator::total_steps(const EvaluationSettings& s, int64_t le
 
 nlohmann::json CheckpointEvaluator::evaluate(const std::string& checkpoint, const EvaluationSettings& s,
                                              const Progress& progress, JobControl* control, torch::Tensor* samples) {
+  return evaluate_from(checkpoint, s, {}, {}, progress, control, samples);
+}
+
+nlohmann::json CheckpointEvaluator::evaluate_from(const std::string& checkpoint, const EvaluationSettings& s,
+                                                  const torch::Tensor& drawn_before, const BatchDone& batch_done,
+                                                  const Progress& progress, JobControl* control, torch::Tensor* samples) {
   if (s.count < 2) throw ConfigError("evaluation needs at least 2 samples (a covariance needs two)");
   if (s.batch < 1) throw ConfigError("the evaluation batch must be at least 1");
   auto session = ModelSession::open(checkpoint, device_);
@@ -74,7 +80,15 @@ nlohmann::json CheckpointEvaluator::evaluate(const std::string& checkpoint, cons
   const int64_t per_batch = m.num_classes * s.langevin.steps_per_level;
   const int64_t total = total_steps(s, m.num_classes);
   std::vector<torch::Tensor> parts;
-  for (int64_t b = 0, drawn = 0; drawn < s.count; ++b) {
+  int64_t drawn = 0;
+  // Whole batches of these settings only: batch b's chains start from seed + b, so going on at
+  // the next batch gives the samples of an uninterrupted run.
+  if (drawn_before.defined() && drawn_before.size(0) % s.batch == 0 && drawn_before.size(0) < s.count &&
+      drawn_before.sizes().slice(1).vec() == session.image_shape()) {
+    parts.push_back(drawn_before);
+    drawn = drawn_before.size(0);
+  }
+  for (int64_t b = drawn / s.batch; drawn < s.count; ++b) {
     auto langevin = s.langevin;
     langevin.seed = s.langevin.seed + static_cast<uint64_t>(b);  // every batch its own chains
     langevin.frame_every = 1;
@@ -85,10 +99,11 @@ nlohmann::json CheckpointEvaluator::evaluate(const std::string& checkpoint, cons
     if (!result.completed) throw std::runtime_error("the evaluation was stopped");
     parts.push_back(result.samples.cpu());
     drawn += result.samples.size(0);
+    if (batch_done && drawn < s.count) batch_done(torch::cat(parts));
   }
-  const auto drawn = torch::cat(parts);
-  if (samples) *samples = drawn;
-  auto j = measure(drawn);
+  const auto all = torch::cat(parts);
+  if (samples) *samples = all;
+  auto j = measure(all);
   j.update({{"checkpoint", checkpoint},
             {"step", session.loaded.meta.step},
             {"steps_per_level", s.langevin.steps_per_level},
@@ -153,7 +168,13 @@ nlohmann::json CheckpointEvaluator::score(const std::vector<std::string>& checkp
     };
     // Taken first: a file rewritten while it is sampled must not inherit this score.
     const auto file = ScoreRecord::identify(checkpoints[i]);
-    auto j = evaluate(checkpoints[i], settings, each, control);
+    torch::Tensor drawn_before;
+    BatchDone keep;
+    if (file) {
+      drawn_before = record.partial_samples(checkpoints[i], identity, *file);
+      keep = [&](const torch::Tensor& drawn) { record.keep_partial_samples(checkpoints[i], identity, *file, drawn, checkpoints); };
+    }
+    auto j = evaluate_from(checkpoints[i], settings, drawn_before, keep, each, control);
     if (file) j["file"] = *file;
     before += steps[i];
     record.put(j, identity, checkpoints);

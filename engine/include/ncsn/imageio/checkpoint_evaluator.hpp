@@ -54,8 +54,8 @@ class CheckpointEvaluator {
   nlohmann::json scoring_settings(const EvaluationSettings& settings) const;
 
   // Evaluates `checkpoints` in order. Those that `record` holds under these settings are reused;
-  // every new score is written to `record` as soon as it exists, so a stopped pass loses at most
-  // the checkpoint it was on. Calls `on_scored(report, reused)` for each and returns
+  // every new score is written to `record` as soon as it exists, and the samples of the checkpoint
+  // being measured after every batch, so a stopped or killed pass loses at most one batch. Calls `on_scored(report, reused)` for each and returns
   // record.summary(): {"metric": "fd_cls", "settings", "best": <path with the lowest FD-cls>,
   // "checkpoints": [...]}. Progress counts steps over the checkpoints still to score.
   using OnScored = std::function<void(const nlohmann::json& report, bool reused)>;
@@ -66,6 +66,14 @@ class CheckpointEvaluator {
   static int64_t total_steps(const EvaluationSettings& settings, int64_t levels);
 
  private:
+  // evaluate(), going on after the whole batches `drawn_before` (undefined: none; batches of
+  // other settings are not used) and handing the samples so far to `batch_done` after each batch
+  // but the last.
+  using BatchDone = std::function<void(const torch::Tensor& drawn)>;
+  nlohmann::json evaluate_from(const std::string& checkpoint, const EvaluationSettings& settings, const torch::Tensor& drawn_before,
+                               const BatchDone& batch_done, const Progress& progress, JobControl* control,
+                               torch::Tensor* samples = nullptr);
+
   ImageDataset train_, test_;
   TrainedClassifier classifier_;
   FeatureStats test_stats_;
