@@ -55,9 +55,10 @@ class CheckpointEvaluator {
 
   // Evaluates `checkpoints` in order. Those that `record` holds under these settings are reused;
   // every new score is written to `record` as soon as it exists, and the samples of the checkpoint
-  // being measured after every batch, so a stopped or killed pass loses at most one batch. Calls `on_scored(report, reused)` for each and returns
-  // record.summary(): {"metric": "fd_cls", "settings", "best": <path with the lowest FD-cls>,
-  // "checkpoints": [...]}. Progress counts steps over the checkpoints still to score.
+  // being measured after every batch, so a stopped or killed pass loses at most one batch. Calls
+  // `on_scored(report, reused)` for each and returns record.summary(): {"metric": "fd_cls",
+  // "settings", "best": <path with the lowest FD-cls>, "checkpoints": [...]}. Progress counts
+  // steps over the checkpoints still to score.
   using OnScored = std::function<void(const nlohmann::json& report, bool reused)>;
   nlohmann::json score(const std::vector<std::string>& checkpoints, const EvaluationSettings& settings, ScoreRecord& record,
                        const OnScored& on_scored = {}, const Progress& progress = {}, JobControl* control = nullptr);
