@@ -253,8 +253,8 @@ std::string checkpoint_path(const std::string& dir, int64_t step) {
   return (fs::path(dir) / ("checkpoint_" + std::to_string(step) + ".ncsn")).string();
 }
 
-std::vector<std::string> list_checkpoints(const std::string& dir) {
-  std::vector<std::pair<int64_t, std::string>> found;
+std::vector<CheckpointFile> list_checkpoint_files(const std::string& dir) {
+  std::vector<CheckpointFile> found;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return {};
   // At most 18 digits, so every listed step fits an int64 (stoll would throw on longer names).
@@ -263,11 +263,15 @@ std::vector<std::string> list_checkpoints(const std::string& dir) {
     const std::string file = entry.path().filename().string();
     std::smatch m;
     if (entry.is_regular_file(ec) && !is_temp_file_name(file) && std::regex_match(file, m, name))
-      found.emplace_back(std::stoll(m[1]), entry.path().string());
+      found.push_back({std::stoll(m[1]), entry.path().string()});
   }
-  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.step > b.step; });
+  return found;
+}
+
+std::vector<std::string> list_checkpoints(const std::string& dir) {
   std::vector<std::string> paths;
-  for (auto& f : found) paths.push_back(std::move(f.second));
+  for (auto& f : list_checkpoint_files(dir)) paths.push_back(std::move(f.path));
   return paths;
 }
 

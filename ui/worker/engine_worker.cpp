@@ -441,15 +441,14 @@ void EngineWorker::scoreCheckpoints(const QStringList& paths, int samples, int s
 }
 
 void EngineWorker::listRunFolder(const std::string& dir) {
-  auto paths = list_checkpoints(dir);
-  std::reverse(paths.begin(), paths.end());
-  for (const auto& path : paths) {
-    try {
-      const auto meta = read_checkpoint_meta(path);
-      emit checkpointWritten(meta.step, QString::fromStdString(path), meta.heldout_loss);
-    } catch (const DataError& e) {  // training goes on: it resumes from the newest readable one
-      emit message(tr("Not listed: %1").arg(QString::fromStdString(describe_error(e))));
-    }
+  // Steps from the names, held-out losses unknown: reading back every checkpoint (hundreds of MB
+  // each with the optimizer state) would hold training up for minutes on a long run.
+  auto files = list_checkpoint_files(dir);
+  std::reverse(files.begin(), files.end());
+  std::vector<std::string> paths;
+  for (const auto& f : files) {
+    emit checkpointWritten(f.step, QString::fromStdString(f.path), std::numeric_limits<double>::quiet_NaN());
+    paths.push_back(f.path);
   }
   try {
     const ScoreRecord record(score_record_path(dir));

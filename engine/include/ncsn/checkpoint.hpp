@@ -69,6 +69,12 @@ std::optional<LoadedModel> load_initial_model(const std::string& init, const std
 
 // "checkpoint_<step>.ncsn" files in `dir` (temp files ignored), highest step first.
 std::vector<std::string> list_checkpoints(const std::string& dir);
+// The same with the step each name gives: listing a run of large checkpoints reads no file.
+struct CheckpointFile {
+  int64_t step = 0;
+  std::string path;
+};
+std::vector<CheckpointFile> list_checkpoint_files(const std::string& dir);
 std::string checkpoint_path(const std::string& dir, int64_t step);
 
 }  // namespace ncsn
