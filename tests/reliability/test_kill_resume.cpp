@@ -224,8 +224,10 @@ class TestKillResume : public QObject {
       qInfo("eval killed %d ms after exec, %s", static_cast<int>(clock.elapsed()), what);
       return running;
     };
+    // The samples are written before the record notes them: wait for the note.
     const QString samples = record + ".samples";
-    QVERIFY2(killWhen([&] { return QFile::exists(samples); }, "after the first batch"), "the pass ended before the kill");
+    QVERIFY2(killWhen([&] { return QFile::exists(record) && read_json(record).contains("partial"); }, "after the first batch"),
+             "the pass ended before the kill");
     auto kept = read_json(record);
     QCOMPARE(kept["checkpoints"].toArray().size(), qsizetype{0});
     QCOMPARE(kept["partial"].toObject()["checkpoint"].toString(), run.checkpoint(1));
