@@ -132,7 +132,7 @@ void ScoreRecord::write(const std::vector<std::string>& pass, const nlohmann::js
   auto j = summary(pass, settings);
   nlohmann::json kept = nlohmann::json::array();
   for (const auto& e : entries_) {
-    const bool in_pass = e.value("settings", nlohmann::json()) == settings && std::find(pass.begin(), pass.end(), e["checkpoint"].get<std::string>()) != pass.end();
+    const bool in_pass = std::any_of(pass.begin(), pass.end(), [&](const std::string& c) { return same_entry(e, c, settings); });
     if (!in_pass) kept.push_back(e);
   }
   // Scores of other checkpoints, or under other settings, stay for a later pass.
