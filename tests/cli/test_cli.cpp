@@ -180,7 +180,7 @@ class TestCli : public QObject {
     // Checkpoint selection: every checkpoint of the run scored, the lowest FD-cls marked best.
     r = ncsn_cli(QStringList{"eval", "--run-folder", tiny_->run_dir} + common);
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    const auto scores = QJsonDocument::fromJson(QByteArray::fromStdString(ncsn::test::read_bytes(ncsn::test::str(tiny_->run_dir + "/scores.json")))).object();
+    const auto scores = ncsn::test::read_json_file(tiny_->run_dir + "/scores.json");
     const auto list = scores["checkpoints"].toArray();
     QCOMPARE(list.size(), 3);  // steps 3, 6, 9
     QCOMPARE(list.first().toObject()["step"].toInt(), 3);

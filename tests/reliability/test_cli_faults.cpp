@@ -5,7 +5,6 @@
 #include <QtTest/QtTest>
 
 #include <QDir>
-#include <QJsonDocument>
 #include <QTemporaryDir>
 
 #include <optional>
@@ -49,7 +48,7 @@ class TestCliFaults : public QObject {
     QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(tiny_->checkpoint(1))), before1);
     QCOMPARE(ncsn::test::read_bytes(ncsn::test::str(tiny_->checkpoint(2))), before2);
     // The run config (rewritten with the new --iters before training) is whole.
-    QVERIFY(!QJsonDocument::fromJson(QByteArray::fromStdString(ncsn::test::read_bytes(ncsn::test::str(tiny_->run_dir + "/config.json")))).isNull());
+    QVERIFY(!ncsn::test::read_json_file(tiny_->run_dir + "/config.json").isEmpty());
     QCOMPARE(ncsn::list_checkpoints(ncsn::test::str(tiny_->run_dir)).front(), ncsn::test::str(tiny_->checkpoint(2)));
 
     // Room again: the same command resumes from the intact step 2.

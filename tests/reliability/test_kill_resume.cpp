@@ -59,10 +59,6 @@ RunLog parse_events(const QByteArray& stdout_bytes) {
   return log;
 }
 
-QJsonObject read_json(const QString& path) {
-  return QJsonDocument::fromJson(QByteArray::fromStdString(ncsn::test::read_bytes(ncsn::test::str(path)))).object();
-}
-
 int64_t step_in_name(const std::string& path) {
   const auto name = std::filesystem::path(path).filename().string();  // checkpoint_<step>.ncsn
   return std::stoll(name.substr(11, name.size() - 11 - 5));
@@ -210,7 +206,7 @@ class TestKillResume : public QObject {
                               classifier, "-n", "8", "--batch", "4", "-T", "20", "--heldout-images", "8", "--threads", "1", "--quiet"};
     r = ncsn::test::ncsn_cli(eval + QStringList{"--out", dir_.filePath("eval/uninterrupted.json")});
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    const auto uninterrupted = read_json(dir_.filePath("eval/uninterrupted.json"));
+    const auto uninterrupted = ncsn::test::read_json_file(dir_.filePath("eval/uninterrupted.json"));
 
     const auto killWhen = [&](const std::function<bool()>& moment, const char* what) {
       QProcess p;
@@ -226,23 +222,23 @@ class TestKillResume : public QObject {
     };
     // The samples are written before the record notes them: wait for the note.
     const QString samples = record + ".samples";
-    QVERIFY2(killWhen([&] { return QFile::exists(record) && read_json(record).contains("partial"); }, "after the first batch"),
+    QVERIFY2(killWhen([&] { return QFile::exists(record) && ncsn::test::read_json_file(record).contains("partial"); }, "after the first batch"),
              "the pass ended before the kill");
-    auto kept = read_json(record);
+    auto kept = ncsn::test::read_json_file(record);
     QCOMPARE(kept["checkpoints"].toArray().size(), qsizetype{0});
     QCOMPARE(kept["partial"].toObject()["checkpoint"].toString(), run.checkpoint(1));
     QCOMPARE(kept["partial"].toObject()["shape"].toArray().first().toInt(), 4);
 
-    QVERIFY2(killWhen([&] { return QFile::exists(record) && !read_json(record)["checkpoints"].toArray().isEmpty(); }, "after the first score"),
+    QVERIFY2(killWhen([&] { return QFile::exists(record) && !ncsn::test::read_json_file(record)["checkpoints"].toArray().isEmpty(); }, "after the first score"),
              "the pass ended before the kill");
-    kept = read_json(record);
+    kept = ncsn::test::read_json_file(record);
     const int scored = static_cast<int>(kept["checkpoints"].toArray().size());
     QVERIFY2(scored >= 1 && scored < 3, qPrintable(QString::number(scored)));
 
     r = ncsn::test::ncsn_cli(eval);
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QCOMPARE(static_cast<int>(r.out.count("(scored before, from the record)")), scored);
-    const auto done = read_json(record);
+    const auto done = ncsn::test::read_json_file(record);
     QCOMPARE(done["checkpoints"].toArray().size(), qsizetype{3});
     for (int i = 0; i < 3; ++i)
       QCOMPARE(done["checkpoints"].toArray()[i].toObject()["fd_cls"].toDouble(),

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <QJsonDocument>
 #include <caffe2/serialize/inline_container.h>
 #include <torch/version.h>
 
@@ -50,6 +51,10 @@ std::string read_bytes(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+QJsonObject read_json_file(const QString& path) {
+  return QJsonDocument::fromJson(QByteArray::fromStdString(read_bytes(str(path)))).object();
 }
 
 void write_idx_folder(const std::string& dir, int train_n, int test_n) {

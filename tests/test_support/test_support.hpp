@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include <QJsonObject>
 #include <QString>
 #include <torch/torch.h>
 
@@ -20,6 +21,8 @@ bool same_weights(const torch::nn::Module& a, const torch::nn::Module& b);
 // Writes raw bytes to a file (fixtures); fails the calling test via exception if it cannot.
 void write_bytes(const std::string& path, const std::string& bytes);
 std::string read_bytes(const std::string& path);
+// The JSON object in a file (empty if it holds none); throws like read_bytes if it cannot be read.
+QJsonObject read_json_file(const QString& path);
 
 // An MNIST-layout folder ({train,t10k}-{images-idx3,labels-idx1}-ubyte) of 12x12 images:
 // two classes of simple bar patterns.

@@ -4,7 +4,6 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QMenu>
 #include <QSettings>
@@ -24,6 +23,7 @@
 #include "sample_view.hpp"
 #include "studio_export.hpp"
 #include "studio_fixtures.hpp"
+#include "test_support.hpp"
 #include "train_settings_form.hpp"
 
 using namespace ncsn;
@@ -206,10 +206,7 @@ class TestMainWindow : public QObject {
     const QString best = finished.first().at(0).toString();
     QVERIFY(paths.contains(best));
     QTRY_COMPARE(list->bestPath(), best);
-    const auto report = QJsonDocument::fromJson([&] {
-      QFile f(dir_.filePath(QStringLiteral("fm/scores.json")));
-      return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-    }()).object();
+    const auto report = ncsn::test::read_json_file(dir_.filePath(QStringLiteral("fm/scores.json")));
     QCOMPARE(report["best"].toString(), best);
 
     // The same pass again comes from scores.json: the same figures, and nothing is rewritten.
