@@ -16,5 +16,6 @@ grep -q "/usr/share/ncsn-studio/models/fashion-mnist-small.ncsn" default.png || 
 ncsn sample -c /usr/share/ncsn-studio/models/fashion-mnist-ngf64.ncsn -n 1 -T 1 --out ngf64.png -q
 [ -s ngf64.png ] || fail "the shipped ngf 64 model did not sample"
 ncsn eval --data-baseline -n 50 --threads 2 | grep -q "FD-cls" || fail "ncsn eval found no shipped classifier"
+env -u DISPLAY -u WAYLAND_DISPLAY ncsn-studio --version | grep -q "^ncsn-studio " || fail "ncsn-studio --version needs a display"
 xvfb-run -a -s "-screen 0 1280x800x24" ncsn-studio --screenshot studio.png --after 3000 >/dev/null 2>&1
 [ -s studio.png ] || fail "the installed studio did not start"

@@ -1,5 +1,8 @@
 // ncsn-studio: the desktop studio. Arguments: an optional checkpoint to open, and options that
 // script a window for documentation screenshots.
+#include <cstdio>
+#include <cstdlib>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -16,9 +19,31 @@
 
 namespace {
 
+// --help and --version open no window, so they answer on a machine without a display too
+// (a server, an SSH session), where the default platform plugin would abort.
+void answerWithoutDisplayIfAsked(int argc, char** argv) {
+  const QByteArrayList noWindow = {"-h", "-?", "--help", "--help-all", "-v", "--version"};
+  for (int i = 1; i < argc; ++i)
+    if (noWindow.contains(QByteArray(argv[i]))) {
+      qputenv("QT_QPA_PLATFORM", "minimal");
+      return;
+    }
+}
+
+// Mistakes in the options stop the start with a message, as QCommandLineParser's own do.
+[[noreturn]] void exitWithUsageError(const QString& message) {
+  std::fprintf(stderr, "%s: %s\n", qPrintable(QCoreApplication::applicationName()), qPrintable(message));
+  std::exit(1);
+}
+
 void scheduleScreenshot(ncsn::MainWindow& window, const QString& path, int afterMs) {
   QTimer::singleShot(afterMs, &window, [&window, path] {
-    window.grab().save(path);
+    if (!window.grab().save(path)) {
+      std::fprintf(stderr, "%s: cannot write the screenshot %s (check the folder and the file type, such as .png)\n",
+                   qPrintable(QCoreApplication::applicationName()), qPrintable(path));
+      QCoreApplication::exit(1);
+      return;
+    }
     window.close();
   });
 }
@@ -26,6 +51,7 @@ void scheduleScreenshot(ncsn::MainWindow& window, const QString& path, int after
 }  // namespace
 
 int main(int argc, char** argv) {
+  answerWithoutDisplayIfAsked(argc, argv);
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("NCSN Studio"));
   QApplication::setApplicationName(QStringLiteral("ncsn-studio"));
@@ -37,7 +63,8 @@ int main(int argc, char** argv) {
   parser.setApplicationDescription(QStringLiteral("Score-based generative modelling studio (NCSN, Song & Ermon 2019)"));
   parser.addHelpOption();
   parser.addVersionOption();
-  parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A checkpoint (.ncsn or reference .pth), an exported PNG or an image"));
+  parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A checkpoint (.ncsn or reference .pth), an exported PNG or an image"),
+                               QStringLiteral("[file]"));
   QCommandLineOption page(QStringLiteral("page"), QStringLiteral("Open on this page: sample, inpaint, train or toy"), QStringLiteral("page"));
   QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("Save a picture of the window to this file, then quit"), QStringLiteral("png"));
   QCommandLineOption after(QStringLiteral("after"), QStringLiteral("Milliseconds before the screenshot"), QStringLiteral("ms"), QStringLiteral("3000"));
@@ -46,6 +73,13 @@ int main(int argc, char** argv) {
                                QDir::temp().filePath(QStringLiteral("ncsn-studio-run")));
   parser.addOptions({page, shot, after, run, runFolder});
   parser.process(app);
+  const QStringList pages = {QStringLiteral("sample"), QStringLiteral("inpaint"), QStringLiteral("train"), QStringLiteral("toy")};
+  if (parser.isSet(page) && !pages.contains(parser.value(page)))
+    exitWithUsageError(QStringLiteral("--page must be one of %1, not \"%2\"").arg(pages.join(QStringLiteral(", ")), parser.value(page)));
+  bool afterIsNumber = false;
+  const int afterMs = parser.value(after).toInt(&afterIsNumber);
+  if (!afterIsNumber || afterMs < 0)
+    exitWithUsageError(QStringLiteral("--after takes milliseconds (a whole number, 0 or more), not \"%1\"").arg(parser.value(after)));
 
   // A scripted window (documentation screenshots, the package check) starts from the defaults
   // and leaves the user's saved settings alone.
@@ -55,11 +89,10 @@ int main(int argc, char** argv) {
 
   ncsn::MainWindow window;
   window.resize(QGuiApplication::primaryScreen()->availableSize() * 0.85);
-  const QStringList pages = {QStringLiteral("sample"), QStringLiteral("inpaint"), QStringLiteral("train"), QStringLiteral("toy")};
   const auto startPage = static_cast<ncsn::MainWindow::Page>(std::max<qsizetype>(0, pages.indexOf(parser.value(page))));
   if (parser.isSet(page)) window.showPage(startPage);
   if (parser.isSet(run)) ncsn::startPageDemo(window, startPage, parser.value(runFolder));
-  if (parser.isSet(shot)) scheduleScreenshot(window, parser.value(shot), parser.value(after).toInt());
+  if (parser.isSet(shot)) scheduleScreenshot(window, parser.value(shot), afterMs);
   window.show();
   for (const QString& file : parser.positionalArguments()) window.openFile(QFileInfo(file).absoluteFilePath());
   // First run, or any start without a file: straight into the model that ships with the studio.
