@@ -1,10 +1,12 @@
 // ncsn sample: annealed Langevin dynamics (or the single-level baseline) to a PNG grid.
 #include <iostream>
+#include <optional>
 
 #include "cli_common.hpp"
 #include "ncsn/imageio/model_session.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/image_grid.hpp"
+#include "ncsn/imageio/mp4_video_writer.hpp"
 #include "progress_bar.hpp"
 
 namespace ncsn::cli {
@@ -15,6 +17,9 @@ struct SampleOptions {
   std::string checkpoint;
   std::string out = "samples.png";
   std::string filmstrip;
+  std::string video;
+  int64_t video_frames = 200;
+  double fps = 25;
   int64_t count = 64;
   int64_t columns = 8;
   bool baseline = false;
@@ -29,6 +34,13 @@ void run_sample(SampleOptions& o, const CLI::App& cmd) {
   if (o.baseline && cmd.count("--steps") == 0) o.settings.steps_per_level = 1000;
   const int64_t levels = o.baseline ? 1 : session.loaded.meta.model.num_classes;
   const int64_t total = levels * o.settings.steps_per_level;
+  // Opened before sampling, so that a wrong file name fails at once rather than after the run.
+  std::optional<Mp4VideoWriter> video;
+  if (!o.video.empty()) {
+    if (o.video_frames < 1) throw ConfigError("--video-frames must be at least 1");
+    video.emplace(o.video, o.fps);
+  }
+  const int64_t video_every = std::max<int64_t>(1, total / o.video_frames);
 
   JobControl control;
   stop_on_interrupt(control);
@@ -38,6 +50,7 @@ void run_sample(SampleOptions& o, const CLI::App& cmd) {
   auto observer = [&](const LangevinPosition& at, const torch::Tensor& x) {
     bar.update(at.done, "level " + std::to_string(at.level + 1) + "/" + std::to_string(at.levels));
     if (!o.filmstrip.empty() && at.step + 1 == at.steps_per_level) strip.push_back(x.narrow(0, 0, std::min(o.columns, x.size(0))).cpu());
+    if (video && (at.done % video_every == 0 || at.done == at.total)) video->add_frame(make_grid(x.cpu(), o.columns));
   };
   SampleResult result;
   if (o.baseline) {
@@ -56,10 +69,14 @@ void run_sample(SampleOptions& o, const CLI::App& cmd) {
                                {{"count", o.count}, {"columns", o.columns}});
   write_png(o.out, make_grid(result.samples, o.columns), text);
   if (!o.filmstrip.empty()) write_png(o.filmstrip, make_grid(torch::cat(strip), o.columns), text);
+  const int64_t video_frames = video ? video->frames() : 0;
+  if (video) video->finish();
   if (o.common.json) {
-    print_json({{"out", o.out}, {"count", o.count}, {"steps", result.steps_done}, {"filmstrip", o.filmstrip}});
+    print_json({{"out", o.out}, {"count", o.count}, {"steps", result.steps_done}, {"filmstrip", o.filmstrip}, {"video", o.video},
+                {"video_frames", video_frames}});
   } else {
-    std::cerr << "wrote " << o.out << (o.filmstrip.empty() ? "" : " and " + o.filmstrip) << "\n";
+    std::cerr << "wrote " << o.out << (o.filmstrip.empty() ? "" : " and " + o.filmstrip)
+              << (video ? " and " + o.video + " (" + std::to_string(video_frames) + " frames)" : "") << "\n";
   }
 }
 
@@ -78,6 +95,9 @@ void add_sample_command(CLI::App& app) {
   cmd->add_flag("--denoise", o->settings.denoise_last, "Finish with one denoising step x + sigma_L^2 s(x, L)");
   cmd->add_flag("--baseline", o->baseline, "Plain Langevin at the smallest sigma only (the paper's failing baseline; T=1000)");
   cmd->add_option("--filmstrip", o->filmstrip, "Also write one row per noise level (the paper's Fig. 4)");
+  cmd->add_option("--video", o->video, "Also write the annealing as an H.264 video (.mp4), the last frame held for a second");
+  cmd->add_option("--video-frames", o->video_frames, "Frames of the video, spread evenly over the run (at most one per step)")->capture_default_str();
+  cmd->add_option("--fps", o->fps, "Frames per second of the video")->capture_default_str();
   add_common_options(*cmd, o->common);
   cmd->callback([o, cmd] { run_sample(*o, *cmd); });
 }

@@ -142,6 +142,16 @@ class TestCli : public QObject {
     QVERIFY(QFile::exists(strip));
     // 2 rows of 12x12 tiles with 2px padding.
     QCOMPARE(QImage(out).size(), QSize(3 * 14 + 2, 2 * 14 + 2));
+
+    // The annealing as a video: frames spread evenly over the run's steps, the last one included.
+    const QString video = dir_.filePath("anneal.mp4");
+    r = ncsn_cli({"sample", "-c", tiny_->checkpoint(9), "-n", "6", "--columns", "3", "-T", "2", "--out", out, "--video", video,
+                  "--video-frames", "3", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto report = last_json_line(r.out);
+    const int steps = report["steps"].toInt(), every = std::max(1, steps / 3);
+    QCOMPARE(report["video_frames"].toInt(), steps / every + (steps % every ? 1 : 0));
+    QVERIFY(QFileInfo(video).size() > 0);
   }
 
   void evalReportsQualityAndScoresARunFolder() {
@@ -304,6 +314,8 @@ class TestCli : public QObject {
         {"sample", "-c", garbage, "--out", out},
         {"sample", "-c", dir_.path(), "--out", out},
         {"sample", "-c", tiny_->checkpoint(9), "--device", "cuda", "--out", out},
+        {"sample", "-c", tiny_->checkpoint(9), "-T", "1", "--out", out, "--video", dir_.filePath("anneal.gif")},
+        {"sample", "-c", tiny_->checkpoint(9), "-T", "1", "--out", out, "--video", dir_.filePath("no/such/folder/anneal.mp4")},
         {"inpaint", "-c", tiny_->checkpoint(9), "--image", dir_.filePath("img.png"), "--mask", big_mask, "--out", out},
         {"train", "--dataset", "mnist", "--data", dir_.filePath("nowhere"), "--out", dir_.filePath("run2")},
         {"train", "--dataset", "cifar10", "--data", tiny_->data_dir, "--out", dir_.filePath("run3")},

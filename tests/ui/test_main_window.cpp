@@ -130,6 +130,19 @@ class TestMainWindow : public QObject {
     const QString gif = dir_.filePath(QStringLiteral("anneal.gif"));
     window.sampleView()->exportAnimation(gif);
     QVERIFY(QFileInfo(gif).size() > 0);
+
+    // The video is encoded beside the window; the result, or the reason there is none, comes back.
+    QSignalSpy exported(&window, &MainWindow::videoExported);
+    const QString mp4 = dir_.filePath(QStringLiteral("anneal.mp4"));
+    window.exportVideo(mp4);
+    QTRY_VERIFY_WITH_TIMEOUT(exported.size() == 1, 60000);
+    QCOMPARE(exported.first().at(1).toString(), QString());
+    QVERIFY(QFileInfo(mp4).size() > 0);
+    QSignalSpy errors(&window, &MainWindow::errorShown);
+    window.exportVideo(dir_.filePath(QStringLiteral("anneal.avi")));
+    QTRY_VERIFY_WITH_TIMEOUT(exported.size() == 2, 60000);
+    QVERIFY2(exported.last().at(1).toString().contains(QStringLiteral("ending in .mp4")), qPrintable(exported.last().at(1).toString()));
+    QCOMPARE(errors.size(), 1);
   }
 
   void errorsAreShownAndTheWindowGoesOn() {

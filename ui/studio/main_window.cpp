@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QJsonDocument>
@@ -23,6 +24,7 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QUrl>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 #include <utility>
@@ -169,6 +171,10 @@ void MainWindow::buildActions() {
   file->addAction(tr("Export annealing as &GIF…"), this, [this] {
     exportWith(tr("Export annealing"), tr("Animated GIF (*.gif)"), &SampleView::exportAnimation);
   })->setShortcut(QKeySequence(tr("Ctrl+Shift+G")));
+  file->addAction(tr("Export annealing as &video…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export annealing"), QString(), tr("H.264 video (*.mp4)"));
+    if (!path.isEmpty()) exportVideo(path);
+  })->setShortcut(QKeySequence(tr("Ctrl+Shift+V")));
   file->addSeparator();
   file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 
@@ -524,6 +530,29 @@ void MainWindow::exportWith(const QString& title, const QString& filter, void (S
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
   }
+}
+
+void MainWindow::exportVideo(const QString& path) {
+  const QList<QImage> frames = sample_->annealingFrames();
+  statusBar()->showMessage(tr("Encoding %n frame(s) to %1…", nullptr, int(frames.size())).arg(path));
+  auto* encoding = new QFutureWatcher<QString>(this);
+  connect(encoding, &QFutureWatcher<QString>::finished, this, [this, encoding, path] {
+    const QString error = encoding->result();
+    encoding->deleteLater();
+    if (error.isEmpty())
+      statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
+    else
+      showError(error);
+    emit videoExported(path, error);
+  });
+  encoding->setFuture(QtConcurrent::run([frames, path]() -> QString {
+    try {
+      writeAnnealingVideo(path, frames);
+      return {};
+    } catch (const std::exception& e) {
+      return QString::fromStdString(e.what());
+    }
+  }));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -47,11 +47,14 @@ class MainWindow : public QMainWindow {
   // Scores the checkpoints (sample quality, the best marked); asks for the sample count when 0.
   void scoreCheckpoints(const QStringList& paths, int samples = 0);
   void stopJob();
+  // Encodes the timeline as an MP4 beside the window, which stays usable; videoExported follows.
+  void exportVideo(const QString& path);
 
  signals:
   void modelReady(const ncsn::ModelInfo& info);
   void jobEnded(const QString& kind);
   void errorShown(const QString& message);
+  void videoExported(const QString& path, const QString& error);  // error empty when written
 
  protected:
   void closeEvent(QCloseEvent* event) override;

@@ -278,10 +278,12 @@ QImage SampleView::filmstrip() const { return film_->composed(); }
 void SampleView::exportGrid(const QString& path) const { writeSettingsPng(path, currentGrid(), settingsJson_); }
 void SampleView::exportFilmstrip(const QString& path) const { writeSettingsPng(path, filmstrip(), settingsJson_); }
 
-void SampleView::exportAnimation(const QString& path) const {
+QList<QImage> SampleView::annealingFrames() const {
   QList<QImage> frames;
   for (const auto& f : frames_) frames.append(composeGrid(f.images, columns_->value()));
-  writeAnimatedGif(path, frames, 100);
+  return frames;
 }
+
+void SampleView::exportAnimation(const QString& path) const { writeAnimatedGif(path, annealingFrames(), 100); }
 
 }  // namespace ncsn

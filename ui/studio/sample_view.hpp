@@ -35,6 +35,8 @@ class SampleView : public QWidget {
   void exportGrid(const QString& path) const;
   void exportFilmstrip(const QString& path) const;
   void exportAnimation(const QString& path) const;
+  // The timeline's frames as grids, oldest first (what the GIF and the video show).
+  QList<QImage> annealingFrames() const;
 
  public slots:
   void setModel(const ncsn::ModelInfo& info);

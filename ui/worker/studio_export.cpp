@@ -1,5 +1,7 @@
 #include "studio_export.hpp"
 
+#include <algorithm>
+
 #include <gif_lib.h>
 
 #include <QFile>
@@ -7,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "ncsn/errors.hpp"
+#include "ncsn/imageio/mp4_video_writer.hpp"
 #include "ncsn/imageio/png_io.hpp"
 #include "tensor_image.hpp"
 
@@ -15,9 +18,10 @@ namespace {
 
 constexpr const char* kSettingsKey = "ncsn:settings";
 
-torch::Tensor imageToHwc(const QImage& image) {
-  const bool grey = image.isGrayscale();
-  return imageToTensor(image, grey ? 1 : 3).mul(255).round().to(torch::kU8).permute({1, 2, 0}).contiguous();
+// channels 0: grey when the image is, RGB otherwise.
+torch::Tensor imageToHwc(const QImage& image, int channels = 0) {
+  if (channels == 0) channels = image.isGrayscale() ? 1 : 3;
+  return imageToTensor(image, channels).mul(255).round().to(torch::kU8).permute({1, 2, 0}).contiguous();
 }
 
 // A fixed 6x7x6 colour cube (252 entries): no quantiser needed, good enough for previews.
@@ -91,6 +95,18 @@ QString readSettingsJson(const QString& path) {
   const auto text = read_png_text(path.toStdString());
   const auto it = text.find(kSettingsKey);
   return it == text.end() ? QString() : QString::fromStdString(it->second);
+}
+
+void writeAnnealingVideo(const QString& path, const QList<QImage>& frames) {
+  if (frames.isEmpty()) throw ConfigError("No frames to animate: sample first (the timeline stores the frames).");
+  const double fps = std::clamp(frames.size() / 10.0, 10.0, 60.0);
+  Mp4VideoWriter video(path.toStdString(), fps);
+  const QSize size = frames.first().size();
+  // One channel count for the whole video: grey only when every frame is.
+  const int channels = std::all_of(frames.begin(), frames.end(), [](const QImage& f) { return f.isGrayscale(); }) ? 1 : 3;
+  for (const auto& f : frames)
+    video.add_frame(imageToHwc(f.size() == size ? f : f.scaled(size), channels));
+  video.finish(1.0);
 }
 
 void writeAnimatedGif(const QString& path, const QList<QImage>& frames, int delayMs) {

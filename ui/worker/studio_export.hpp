@@ -1,5 +1,5 @@
 #pragma once
-// Exports of the studio: PNGs that remember their settings, and the annealing as a GIF.
+// Exports of the studio: PNGs that remember their settings, and the annealing as a GIF or a video.
 // Errors are thrown as ncsn::WriteError / DataError with messages a user can act on.
 #include <QImage>
 #include <QList>
@@ -13,5 +13,8 @@ void writeSettingsPng(const QString& path, const QImage& image, const QString& s
 QString readSettingsJson(const QString& path);
 // An endlessly looping animated GIF, `delayMs` per frame (rounded to 10 ms).
 void writeAnimatedGif(const QString& path, const QList<QImage>& frames, int delayMs = 100);
+// An H.264 MP4 of every frame, about 10 s long (10 to 60 frames/s), the last frame held for a
+// second. A long run's thousand frames take seconds to encode: call it off the UI thread.
+void writeAnnealingVideo(const QString& path, const QList<QImage>& frames);
 
 }  // namespace ncsn
