@@ -10,6 +10,7 @@
 
 #include "ncsn/device.hpp"
 #include "ncsn/errors.hpp"
+#include "ncsn/free_cpu_cores.hpp"
 #include "ncsn/shipped_files.hpp"
 
 namespace ncsn::cli {
@@ -23,13 +24,17 @@ extern "C" void on_signal(int) { g_interrupted = true; }
 
 void add_common_options(CLI::App& command, CommonOptions& options) {
   command.add_option("--device", options.device, "cpu, cuda, cuda:N or auto")->capture_default_str();
-  command.add_option("--threads", options.threads, "CPU threads for tensor work (0: every core)");
+  command.add_option("--threads", options.threads, "CPU threads for tensor work (0: the cores that other busy processes leave free at the start)");
   command.add_flag("--json", options.json, "Machine-readable JSON on stdout");
   command.add_flag("-q,--quiet", options.quiet, "No progress bar");
 }
 
+int apply_threads(const CommonOptions& options) {
+  return options.threads > 0 ? set_cpu_threads(options.threads) : use_free_cpu_cores();
+}
+
 torch::Device prepare_device(const CommonOptions& options) {
-  set_cpu_threads(options.threads);
+  apply_threads(options);
   return select_device(options.device);
 }
 

@@ -19,6 +19,8 @@ struct CommonOptions {
 };
 
 void add_common_options(CLI::App& command, CommonOptions& options);
+// --threads: N threads, or with 0 the cores other work leaves free now (free_cpu_cores).
+int apply_threads(const CommonOptions& options);
 // Applies threads and resolves the device (ConfigError on an unusable choice).
 torch::Device prepare_device(const CommonOptions& options);
 bool show_progress(const CommonOptions& options);  // a terminal, and neither --json nor --quiet

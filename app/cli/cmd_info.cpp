@@ -45,7 +45,7 @@ void print_text(const nlohmann::json& j) {
 }
 
 void run_info(InfoOptions& o) {
-  set_cpu_threads(o.common.threads);
+  apply_threads(o.common);
   const auto j = o.path.empty() ? machine_info() : checkpoint_info(o.path);
   if (o.common.json) print_json(j);
   else print_text(j);

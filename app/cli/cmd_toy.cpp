@@ -27,7 +27,7 @@ double field_agreement(ToyScoreMlp& model, const GaussianMixture2D& data) {
 }
 
 void run_toy(ToyOptions& o) {
-  set_cpu_threads(o.common.threads);
+  apply_threads(o.common);
   const auto cmp = run_toy_comparison(o.seed, o.samples);
   nlohmann::json out = {{"samples", o.samples},
                         {"seed", o.seed},

@@ -49,7 +49,10 @@ int set_cpu_threads(int threads) {
 }
 
 std::string describe_device(const torch::Device& device) {
-  if (device.is_cpu()) return "CPU (" + std::to_string(torch::get_num_threads()) + " threads)";
+  if (device.is_cpu()) {
+    const int threads = torch::get_num_threads();
+    return "CPU (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
+  }
   return "CUDA:" + std::to_string(device.index() < 0 ? 0 : device.index());
 }
 

@@ -85,6 +85,7 @@ class TestEngineWorker : public QObject {
   void emitsFramesAndFinishes() {
     QSignalSpy frames(worker_, &EngineWorker::frameReady);
     QSignalSpy levels(worker_, &EngineWorker::levelFinished);
+    QSignalSpy device(worker_, &EngineWorker::deviceChanged);
     connect(worker_, &EngineWorker::frameReady, this, [this] { worker_->frameConsumed(); });
     SampleRequest r;
     r.count = 4;
@@ -99,6 +100,10 @@ class TestEngineWorker : public QObject {
     QVERIFY(frames.size() >= 1);
     QCOMPARE(levels.size(), 3);  // one filmstrip row per level
     QCOMPARE(levels.first().at(1).value<QList<QImage>>().size(), 2);
+    // Each CPU job takes the cores free at its start and says how many.
+    QCOMPARE(device.size(), 1);
+    QVERIFY2(device.first().at(0).toString().contains(QRegularExpression(QStringLiteral("^CPU \\(\\d+ threads?\\)$"))),
+             qPrintable(device.first().at(0).toString()));
     QVERIFY(outcome.settingsJson.contains(QStringLiteral("\"seed\":3")));
     // Same seed, same samples: reproducible from the settings alone.
     QCOMPARE(runAndWait(r).images, outcome.images);

@@ -17,6 +17,7 @@
 #include "ncsn/device.hpp"
 #include "ncsn/host_allocator.hpp"
 #include "ncsn/errors.hpp"
+#include "ncsn/free_cpu_cores.hpp"
 #include "ncsn/image_channels.hpp"
 #include "ncsn/imageio/checkpoint_evaluator.hpp"
 #include "ncsn/imageio/dataset_source.hpp"
@@ -177,11 +178,21 @@ void EngineWorker::guarded(const QString& kind, Job&& job) {
   }
 }
 
+// Each job takes the cores that are free at its start: it then neither fights another busy
+// program for a core (ncsn/free_cpu_cores.hpp) nor leaves cores idle once that program is done.
+void EngineWorker::beginJob(const QString& kind) {
+  if (state_->device.is_cpu()) {
+    use_free_cpu_cores();
+    emit deviceChanged(QString::fromStdString(describe_device(state_->device)));
+  }
+  emit jobStarted(kind);
+}
+
 void EngineWorker::setDevice(const QString& name) {
   guarded(tr("Device"), [&] {
     state_->device = select_device(name.toStdString());
     state_->evaluator.reset();
-    if (state_->device.is_cpu()) set_cpu_threads(0);
+    if (state_->device.is_cpu()) use_free_cpu_cores();
     emit deviceChanged(QString::fromStdString(describe_device(state_->device)));
     if (state_->session) loadModel(QString::fromStdString(state_->session->path));
   });
@@ -229,7 +240,7 @@ void EngineWorker::runSampling(const QString& kind, const SampleRequest& request
   settings.frame_every = 1;
   s.control.reset();
   s.throttle.start(request.frameEverySteps);
-  emit jobStarted(kind);
+  beginJob(kind);
 
   QElapsedTimer clock, sinceProgress;
   clock.start();
@@ -315,7 +326,7 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
     } else {
       resumed = trainer.resume_latest();
     }
-    emit jobStarted(QStringLiteral("train"));
+    beginJob(QStringLiteral("train"));
     listRunFolder(config.checkpoint_dir);
     emit message(tr("Training %1 on %2").arg(QString::fromStdString(model.describe()), s.dataset.label()) +
                  (resumed ? tr(", resumed from %1").arg(QString::fromStdString(*resumed)) : QString()) +
@@ -408,7 +419,7 @@ void EngineWorker::scoreCheckpoints(const QStringList& paths, int samples, int s
     for (const auto& p : paths) list.push_back(p.toStdString());
 
     s.control.reset();
-    emit jobStarted(QStringLiteral("score"));
+    beginJob(QStringLiteral("score"));
     QElapsedTimer clock, sinceProgress;
     clock.start();
     sinceProgress.start();

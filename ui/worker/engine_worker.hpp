@@ -78,6 +78,7 @@ class EngineWorker : public QObject {
   struct State;
   template <typename Job>
   void guarded(const QString& kind, Job&& job);
+  void beginJob(const QString& kind);
   void runSampling(const QString& kind, const SampleRequest& request, const QImage* image, const QImage* mask);
   // Shows a run folder's checkpoints, with the scores of its latest scoring pass, in the Train view.
   void listRunFolder(const std::string& dir);

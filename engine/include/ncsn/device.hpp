@@ -12,7 +12,7 @@ namespace ncsn {
 torch::Device select_device(const std::string& name);
 
 // Intra-op threads for CPU work; 0 uses every core (Debian's LibTorch otherwise uses one).
-// Returns the count in effect.
+// Returns the count in effect. The front ends' default is use_free_cpu_cores() instead.
 int set_cpu_threads(int threads);
 
 std::string describe_device(const torch::Device& device);  // e.g. "CPU (2 threads)" or "CUDA:0 NVIDIA H100"
