@@ -239,6 +239,15 @@ def forward(self, x):
     QVERIFY(!reread.find(b, hundred).has_value());
     reread.put({{"checkpoint", b}, {"fd_cls", 8.0}}, hundred, pass);  // no identity given: the file's now
     QCOMPARE(reread.find(b, hundred)->at("fd_cls").get<double>(), 8.0);
+    // The identity is readable (UTC to the nanosecond), and a same-size rewrite a microsecond later
+    // still changes it.
+    const auto now = ncsn::ScoreRecord::identify(b);
+    const QString modified = QString::fromStdString(now->at("modified").get<std::string>());
+    QVERIFY2(QRegularExpression(QStringLiteral("^20\\d\\d-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z$")).match(modified).hasMatch(),
+             qPrintable(modified));
+    std::filesystem::last_write_time(b, std::filesystem::last_write_time(b) + std::chrono::microseconds(1));
+    QVERIFY(ncsn::ScoreRecord::identify(b) != now);
+    QVERIFY(!reread.find(b, hundred).has_value());
     std::filesystem::remove(a);
     QVERIFY(!ncsn::ScoreRecord::identify(a).has_value());
     QVERIFY(!reread.find(a, thousand).has_value());

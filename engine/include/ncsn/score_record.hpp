@@ -30,7 +30,7 @@ class ScoreRecord {
   std::optional<nlohmann::json> find(const std::string& checkpoint, const nlohmann::json& settings) const;
 
   // What tells a checkpoint file from a rewritten one (a resumed run writes a new file at the same
-  // step): {"size", "modified"}; nothing when the file is gone.
+  // step): {"size", "modified" (UTC, to the nanosecond)}; nothing when the file is gone.
   static std::optional<nlohmann::json> identify(const std::string& checkpoint);
 
   // Adds `entry` (a report with "checkpoint" and "fd_cls", and the "file" identity taken before it
