@@ -6,14 +6,13 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/errors.hpp"
+#include "ncsn/image_dataset.hpp"
 
 namespace ncsn {
 namespace {
@@ -45,20 +44,14 @@ int64_t count_frames(const std::string& path) {
   return n;
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 }  // namespace
 
 struct Mp4VideoWriter::Encoder {
   std::string temp = private_temp_path();
   cv::VideoWriter video;
   int width = 0, height = 0, channels = 0, scale = 1;
-  cv::Mat last;  // the last frame as written (BGR, scaled, padded)
+  cv::Size size;  // of the video: the frames scaled, then padded to even sides
+  cv::Mat last;   // the last frame as written
   int64_t written = 0;
 
   ~Encoder() {
@@ -70,7 +63,7 @@ struct Mp4VideoWriter::Encoder {
   void open(int w, int h, int c, double fps) {
     width = w, height = h, channels = c;
     scale = std::max(1, (kMinLongSide + std::max(w, h) - 1) / std::max(w, h));
-    const cv::Size size((w * scale + 1) / 2 * 2, (h * scale + 1) / 2 * 2);
+    size = cv::Size((w * scale + 1) / 2 * 2, (h * scale + 1) / 2 * 2);
     if (!video.open(temp, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('a', 'v', 'c', '1'), fps, size, true))
       throw WriteError("cannot start an H.264 video in " + temp +
                        ": the temporary folder is not writable, or OpenCV's FFmpeg has no H.264 encoder (libx264)");
@@ -82,9 +75,12 @@ struct Mp4VideoWriter::Encoder {
     cv::Mat bgr;
     cv::cvtColor(image, bgr, channels == 3 ? cv::COLOR_RGB2BGR : cv::COLOR_GRAY2BGR);
     cv::resize(bgr, bgr, cv::Size(), scale, scale, cv::INTER_NEAREST);
-    cv::copyMakeBorder(bgr, last, 0, (bgr.rows + 1) / 2 * 2 - bgr.rows, 0, (bgr.cols + 1) / 2 * 2 - bgr.cols,
-                       cv::BORDER_CONSTANT, cv::Scalar::all(0));
-    video.write(last);
+    cv::copyMakeBorder(bgr, last, 0, size.height - bgr.rows, 0, size.width - bgr.cols, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    put(last);
+  }
+
+  void put(const cv::Mat& frame) {
+    video.write(frame);
     ++written;
   }
 };
@@ -116,16 +112,13 @@ void Mp4VideoWriter::add_frame(const torch::Tensor& hwc) {
 
 void Mp4VideoWriter::finish(double hold_seconds) {
   if (!encoder_) throw ConfigError("no frames to write to " + path_ + ": nothing was sampled");
-  for (int i = 0, n = static_cast<int>(std::lround(hold_seconds * fps_)); i < n; ++i) {
-    encoder_->video.write(encoder_->last);
-    ++encoder_->written;
-  }
+  for (int i = 0, n = static_cast<int>(std::lround(hold_seconds * fps_)); i < n; ++i) encoder_->put(encoder_->last);
   encoder_->video.release();
   const int64_t found = count_frames(encoder_->temp);
   if (found != encoder_->written)
     throw WriteError("the video encoder wrote " + std::to_string(found) + " of " + std::to_string(encoder_->written) + " frames to " +
                      encoder_->temp + " (is the disk full?); " + path_ + " was left as it was");
-  write_file_atomically(path_, read_all(encoder_->temp));
+  write_file_atomically(path_, read_data_file(encoder_->temp));
   encoder_.reset();
 }
 
