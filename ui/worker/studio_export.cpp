@@ -82,6 +82,24 @@ void putFrame(GifFileType* gif, const QImage& frame, const GifPalette& palette, 
   }
 }
 
+// An animation's frames, all at the first one's size, and whether every one is grey (then the
+// whole animation is: one palette, one channel count).
+struct AnimationFrames {
+  QList<QImage> images;
+  bool grey = true;
+};
+
+AnimationFrames sameSizeFrames(const QList<QImage>& frames) {
+  if (frames.isEmpty()) throw ConfigError("No frames to animate: sample first (the timeline stores the frames).");
+  AnimationFrames animation;
+  const QSize size = frames.first().size();
+  for (const auto& f : frames) {
+    animation.images.append(f.size() == size ? f : f.scaled(size));
+    animation.grey = animation.grey && f.isGrayscale();
+  }
+  return animation;
+}
+
 }  // namespace
 
 void writeSettingsPng(const QString& path, const QImage& image, const QString& settingsJson) {
@@ -98,33 +116,26 @@ QString readSettingsJson(const QString& path) {
 }
 
 void writeAnnealingVideo(const QString& path, const QList<QImage>& frames) {
-  if (frames.isEmpty()) throw ConfigError("No frames to animate: sample first (the timeline stores the frames).");
-  const double fps = std::clamp(frames.size() / 10.0, 10.0, 60.0);
-  Mp4VideoWriter video(path.toStdString(), fps);
-  const QSize size = frames.first().size();
-  // One channel count for the whole video: grey only when every frame is.
-  const int channels = std::all_of(frames.begin(), frames.end(), [](const QImage& f) { return f.isGrayscale(); }) ? 1 : 3;
-  for (const auto& f : frames)
-    video.add_frame(imageToHwc(f.size() == size ? f : f.scaled(size), channels));
+  const AnimationFrames animation = sameSizeFrames(frames);
+  Mp4VideoWriter video(path.toStdString(), std::clamp(animation.images.size() / 10.0, 10.0, 60.0));
+  for (const auto& f : animation.images) video.add_frame(imageToHwc(f, animation.grey ? 1 : 3));
   video.finish(1.0);
 }
 
 void writeAnimatedGif(const QString& path, const QList<QImage>& frames, int delayMs) {
-  if (frames.isEmpty()) throw ConfigError("No frames to animate: sample first (the timeline stores the frames).");
-  const QSize size = frames.first().size();
-  bool grey = true;
-  for (const auto& f : frames) grey = grey && f.isGrayscale();
+  const AnimationFrames animation = sameSizeFrames(frames);
+  const QSize size = animation.images.first().size();
   // Written next to the target and renamed, like every other export, so a failure loses nothing.
   const QString temp = path + QStringLiteral(".part");
   int error = 0;
   GifFileType* gif = EGifOpenFileName(temp.toLocal8Bit().constData(), false, &error);
   if (!gif) throw WriteError("Could not create " + path.toStdString() + ": " + GifErrorString(error));
-  const GifPalette palette(grey);
+  const GifPalette palette(animation.grey);
   try {
     EGifSetGifVersion(gif, true);
     check(EGifPutScreenDesc(gif, size.width(), size.height(), 8, 0, palette.map), gif, path);
     putLoopExtension(gif, path);
-    for (const auto& f : frames) putFrame(gif, f.size() == size ? f : f.scaled(size), palette, std::max(1, delayMs / 10), path);
+    for (const auto& f : animation.images) putFrame(gif, f, palette, std::max(1, delayMs / 10), path);
   } catch (...) {
     EGifCloseFile(gif, &error);
     QFile::remove(temp);
