@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 
 #include "ncsn/annealed_langevin_sampler.hpp"
 #include "ncsn/device.hpp"
+#include "ncsn/free_cpu_cores.hpp"
 #include "ncsn/host_allocator.hpp"
 #include "ncsn/image_grid.hpp"
 #include "ncsn/ncsn_score_net.hpp"
@@ -80,9 +82,53 @@ std::vector<NamedConfig> configs(const std::string& which) {
   throw std::invalid_argument("unknown --config " + which + " (small, fm, cifar or all)");
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
+// Other processes' load, in cores, from which a figure is flagged as not from a quiet machine.
+constexpr double kBusyOthers = 0.1;
+
+// The figures of the timed runs of one measurement, and how many cores other processes kept
+// busy meanwhile: OpenMP's threads spin while they wait for each other, so on a shared machine
+// other work slows multi-threaded figures far more than its own share (docs/benchmarks.md).
+struct TimedRuns {
+  std::vector<double> values;
+  double others_busy_cores = 0;
+
+  double median() const {
+    auto v = values;
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+  }
+  double min() const { return values.empty() ? 0 : *std::min_element(values.begin(), values.end()); }
+  double max() const { return values.empty() ? 0 : *std::max_element(values.begin(), values.end()); }
+  // (max - min) / median in per cent: how far the runs of one measurement agree.
+  double spread_percent() const { return median() > 0 ? 100.0 * (max() - min()) / median() : 0; }
+
+  // `key` (the median), `key`_min, `key`_max and `key`_others_busy_cores.
+  void write(nlohmann::json& into, const std::string& key) const {
+    into[key] = median();
+    into[key + "_min"] = min();
+    into[key + "_max"] = max();
+    into[key + "_others_busy_cores"] = others_busy_cores;
+  }
+};
+
+// "; other processes kept N cores busy" where they did, for the lines outside the table.
+std::string others_note(const TimedRuns& t) {
+  if (t.others_busy_cores < kBusyOthers) return {};
+  std::ostringstream note;
+  note << std::fixed << std::setprecision(2) << "; other processes kept " << t.others_busy_cores << " cores busy";
+  return note.str();
+}
+
+// Runs `run(r)` (which returns the figure of run r) o.warmup times untimed, then o.repeats times,
+// watching the other processes' load over the timed runs.
+template <typename Run>
+TimedRuns time_runs(const Options& o, Run&& run) {
+  for (int r = 0; r < o.warmup; ++r) (void)run(r);
+  TimedRuns t;
+  const auto before = ncsn::read_cpu_times();
+  for (int r = o.warmup; r < o.warmup + o.repeats; ++r) t.values.push_back(run(r));
+  t.others_busy_cores = ncsn::others_busy_cores(before, ncsn::read_cpu_times());
+  return t;
 }
 
 void sync(const torch::Device& d) {
@@ -146,16 +192,15 @@ int64_t timed_steps(const Options& o, const ModelConfig& m) {
 
 // Steps/s of annealed Langevin at one batch size; `frames` converts every state to a host
 // 8-bit grid, the worst case of the studio's live view (which takes at most a few per second).
-double langevin_steps_per_s(const ncsn::AnnealedLangevinSampler& sampler, const ModelConfig& m, int64_t batch,
-                            const Options& o, const torch::Device& d, bool frames) {
+TimedRuns langevin_steps_per_s(const ncsn::AnnealedLangevinSampler& sampler, const ModelConfig& m, int64_t batch,
+                               const Options& o, const torch::Device& d, bool frames) {
   const int64_t steps = timed_steps(o, m);
   ncsn::LangevinSettings s;
   s.steps_per_level = std::max<int64_t>(1, steps / m.num_classes);
   s.frame_every = 1;
   s.cuda_graph = o.cuda_graphs;
   const std::vector<int64_t> shape = {m.channels, m.image_size, m.image_size};
-  std::vector<double> rates;
-  for (int r = 0; r < o.warmup + o.repeats; ++r) {
+  return time_runs(o, [&](int r) {
     ncsn::JobControl control;
     const auto observer = [&](const ncsn::LangevinPosition& at, const torch::Tensor& x) {
       if (frames) (void)ncsn::make_grid(x, 8);
@@ -166,16 +211,14 @@ double langevin_steps_per_s(const ncsn::AnnealedLangevinSampler& sampler, const 
     const auto t0 = Clock::now();
     sampler.sample(batch, shape, s, observer, &control);
     sync(d);
-    if (r >= o.warmup) rates.push_back(static_cast<double>(steps) / seconds_since(t0));
-  }
-  return median(rates);
+    return static_cast<double>(steps) / seconds_since(t0);
+  });
 }
 
 // Request to the first live frame on the host as an 8-bit grid.
-double first_frame_ms(const ncsn::AnnealedLangevinSampler& sampler, const ModelConfig& m, int64_t batch, const Options& o,
-                      const torch::Device& d) {
-  std::vector<double> times;
-  for (int r = 0; r < o.warmup + o.repeats; ++r) {
+TimedRuns first_frame_ms(const ncsn::AnnealedLangevinSampler& sampler, const ModelConfig& m, int64_t batch,
+                         const Options& o, const torch::Device& d) {
+  return time_runs(o, [&](int) {
     ncsn::JobControl control;
     ncsn::LangevinSettings s;
     s.steps_per_level = 1;
@@ -193,14 +236,13 @@ double first_frame_ms(const ncsn::AnnealedLangevinSampler& sampler, const ModelC
                      }
                    },
                    &control);
-    if (r >= o.warmup) times.push_back(ms);
-  }
-  return median(times);
+    return ms;
+  });
 }
 
 // Iterations/s of the real Trainer (batching, dequantisation, DSM loss, Adam) on random images.
 // Timing starts at an iteration boundary, so at least one warm-up iteration always runs.
-double train_iters_per_s(const ModelConfig& m, const Options& o, const torch::Device& d) {
+TimedRuns train_iters_per_s(const ModelConfig& m, const Options& o, const torch::Device& d) {
   ncsn::ImageDataset data;
   data.images = torch::randint(0, 256, {o.train_images, m.channels, m.image_size, m.image_size}, torch::kU8);
   data.labels = torch::full({o.train_images}, -1, torch::kLong);
@@ -216,20 +258,24 @@ double train_iters_per_s(const ModelConfig& m, const Options& o, const torch::De
   t.eval_every = 0;
   t.checkpoint_dir = dir.string();
   std::vector<Clock::time_point> at;
+  ncsn::CpuTimes timed_from, timed_to;
   ncsn::TrainerEvents events;
   events.on_progress = [&](const ncsn::TrainProgress&) {
     sync(d);
     at.push_back(Clock::now());
+    if (at.size() == static_cast<size_t>(warmup)) timed_from = ncsn::read_cpu_times();
+    if (at.size() == static_cast<size_t>(t.iterations)) timed_to = ncsn::read_cpu_times();
   };
   ncsn::Trainer trainer(m, t, data, data, d);
   trainer.run(events);
+  TimedRuns runs;
+  runs.others_busy_cores = ncsn::others_busy_cores(timed_from, timed_to);
   std::filesystem::remove_all(dir);
-  std::vector<double> rates;
   for (int r = 0; r < o.repeats; ++r) {
     const size_t a = static_cast<size_t>(warmup + r * o.train_steps) - 1, b = a + static_cast<size_t>(o.train_steps);
-    rates.push_back(o.train_steps / std::chrono::duration<double>(at[b] - at[a]).count());
+    runs.values.push_back(o.train_steps / std::chrono::duration<double>(at[b] - at[a]).count());
   }
-  return median(rates);
+  return runs;
 }
 
 double peak_host_mib() {
@@ -265,6 +311,18 @@ std::string device_name(const torch::Device& d) {
   return ncsn::describe_device(d);
 }
 
+// The most cores other processes kept busy during any timed measurement in the report.
+double busiest_others(const nlohmann::json& j) {
+  double most = 0;
+  for (const auto& [key, value] : j.items()) {
+    if (value.is_structured()) most = std::max(most, busiest_others(value));
+    else if (const std::string suffix = "_others_busy_cores";
+             key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0)
+      most = std::max(most, value.get<double>());
+  }
+  return most;
+}
+
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   for (std::string line; std::getline(in, line);)
@@ -292,26 +350,31 @@ bool on_off(const std::string& option, const std::string& value) {
 // The sampling table (steps/s, images/s and GFLOP/s by batch) and the first live frame.
 void time_sampling(const ncsn::AnnealedLangevinSampler& sampler, const ModelConfig& m, const std::vector<int64_t>& batches,
                    double gflop, const Options& o, const torch::Device& device, nlohmann::json& entry) {
-  std::cout << std::setw(7) << "batch" << std::setw(12) << "steps/s" << std::setw(12) << "images/s"
-            << std::setw(12) << "GFLOP/s" << (o.frame_cost ? "  frame cost %" : "") << "\n";
+  std::cout << std::setw(7) << "batch" << std::setw(12) << "steps/s" << std::setw(12) << "images/s" << std::setw(12)
+            << "GFLOP/s" << std::setw(10) << "spread %" << std::setw(9) << "others" << (o.frame_cost ? "  frame cost %" : "")
+            << "\n";
   for (int64_t b : batches) {
-    const double plain = langevin_steps_per_s(sampler, m, b, o, device, false);
-    const double images = plain * b / 1000.0;  // a full anneal is L*T = 10*100 steps
-    const double gflops = gflop * b * plain;
-    nlohmann::json row = {{"batch", b}, {"steps_per_s", plain}, {"images_per_s", images}, {"gflop_per_s", gflops}};
-    std::cout << std::setw(7) << b << std::setw(12) << std::setprecision(2) << plain << std::setw(12)
-              << std::setprecision(3) << images << std::setw(12) << std::setprecision(1) << gflops;
+    const TimedRuns plain = langevin_steps_per_s(sampler, m, b, o, device, false);
+    const double rate = plain.median();
+    const double images = rate * b / 1000.0;  // a full anneal is L*T = 10*100 steps
+    const double gflops = gflop * b * rate;
+    nlohmann::json row = {{"batch", b}, {"images_per_s", images}, {"gflop_per_s", gflops}};
+    plain.write(row, "steps_per_s");
+    std::cout << std::setw(7) << b << std::setw(12) << std::setprecision(2) << rate << std::setw(12)
+              << std::setprecision(3) << images << std::setw(12) << std::setprecision(1) << gflops << std::setw(10)
+              << plain.spread_percent() << std::setw(9) << std::setprecision(2) << plain.others_busy_cores;
     if (o.frame_cost) {
-      const double framed = langevin_steps_per_s(sampler, m, b, o, device, true);
+      const double framed = langevin_steps_per_s(sampler, m, b, o, device, true).median();
       row["steps_per_s_with_frame_every_step"] = framed;
-      std::cout << std::setw(14) << 100.0 * (1.0 - framed / plain);
+      std::cout << std::setw(14) << std::setprecision(1) << 100.0 * (1.0 - framed / rate);
     }
     std::cout << "\n";
     entry["langevin"].push_back(row);
   }
-  const double first = first_frame_ms(sampler, m, 16, o, device);
-  std::cout << "first live frame (batch 16): " << std::setprecision(1) << first << " ms\n";
-  entry["first_frame_ms_batch16"] = first;
+  const TimedRuns first = first_frame_ms(sampler, m, 16, o, device);
+  std::cout << "first live frame (batch 16): " << std::setprecision(1) << first.median() << " ms"
+            << others_note(first) << "\n";
+  first.write(entry, "first_frame_ms_batch16");
 }
 
 Options parse(int argc, char** argv) {
@@ -425,15 +488,17 @@ int main(int argc, char** argv) try {
     std::cout << "\n";
     if (o.steps > 0) time_sampling(sampler, c.model, batches, gflop, o, device, entry);
     if (o.train_steps > 0) {
-      const double train = train_iters_per_s(c.model, o, device);
+      const TimedRuns runs = train_iters_per_s(c.model, o, device);
+      const double train = runs.median();
       const double train_gflops = 3 * gflop * o.train_batch * train;  // backward ~ 2x forward
       std::cout << "training at batch " << o.train_batch
                 << (o.train_parts > 1 ? " in " + std::to_string(o.train_parts) + " parts" : std::string())
                 << (o.train_amp != ncsn::MixedPrecision::Off ? ", " + ncsn::to_string(o.train_amp) + " autocast" : std::string())
                 << ": "
                 << std::setprecision(3) << train << " it/s, "
-                << std::setprecision(1) << train_gflops << " GFLOP/s\n";
-      entry["train_iters_per_s"] = train;
+                << std::setprecision(1) << train_gflops << " GFLOP/s, spread " << runs.spread_percent() << " %"
+                << others_note(runs) << "\n";
+      runs.write(entry, "train_iters_per_s");
       entry["train_gflop_per_s"] = train_gflops;
       entry["train_batch"] = o.train_batch;
       entry["train_parts"] = o.train_parts;
@@ -446,6 +511,11 @@ int main(int argc, char** argv) try {
   }
   report["peak_host_mib"] = peak_host_mib();
   std::cout << "\npeak host memory: " << std::setprecision(0) << peak_host_mib() << " MiB\n";
+  report["others_busy_cores_max"] = busiest_others(report["configs"]);
+  if (report["others_busy_cores_max"].get<double>() >= kBusyOthers)
+    std::cout << "note: other processes kept up to " << std::setprecision(2) << report["others_busy_cores_max"].get<double>()
+              << " cores busy during timed runs (the \"others\" column);\nfigures from those runs are lower than on a quiet "
+                 "machine, multi-threaded ones much lower (docs/benchmarks.md)\n";
   if (!o.json.empty()) {
     std::ofstream out(o.json);
     out << report.dump(2) << "\n";

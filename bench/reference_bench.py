@@ -69,6 +69,44 @@ def reference_langevin(ref):
     raise SystemExit(f"anneal_Langevin_dynamics not found in {path}")
 
 
+def cpu_times():
+    """(total, idle, own) CPU time in clock ticks, as ncsn-bench reads it: /proc/stat's first eight
+    fields (idle and iowait are free time), and this process's user + system time."""
+    with open("/proc/stat") as f:
+        fields = [float(v) for v in f.readline().split()[1:9]]
+    own = os.times()
+    return sum(fields), fields[3] + fields[4], (own.user + own.system) * os.sysconf("SC_CLK_TCK")
+
+
+def others_busy_cores(before, after):
+    """Cores that other processes (and the hypervisor's steal) kept busy between two cpu_times()."""
+    elapsed = after[0] - before[0]
+    if elapsed <= 0:
+        return 0.0
+    others = max(0.0, elapsed - (after[1] - before[1]) - (after[2] - before[2]))
+    return others / elapsed * os.cpu_count()
+
+
+def timed(warmup, repeats, run):
+    """run(r) for r < warmup untimed, then `repeats` figures, and the other processes' load meanwhile."""
+    for r in range(warmup):
+        run(r)
+    before = cpu_times()
+    values = [run(r) for r in range(warmup, warmup + repeats)]
+    return values, others_busy_cores(before, cpu_times())
+
+
+def record(into, key, values, others):
+    """`key` (the median), `key`_min, `key`_max and `key`_others_busy_cores, as ncsn-bench writes them."""
+    into[key] = statistics.median(values)
+    into[key + "_min"], into[key + "_max"] = min(values), max(values)
+    into[key + "_others_busy_cores"] = others
+
+
+def spread(values):
+    return 100 * (max(values) - min(values)) / statistics.median(values)
+
+
 def cpu_model():
     with open("/proc/cpuinfo") as f:
         return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown")
@@ -120,28 +158,28 @@ def main():
         entry = {"name": name, "model": f"{c}x{s}x{s}, ngf {ngf}, L=10, sigma 1 -> 0.01", "parameters": params,
                  "first_frame_ms_batch16": None, "conv_gflop_per_image": gflop, "langevin_steps": steps, "langevin": []}
         print(f"\n{name}: {c}x{s}x{s}, ngf {ngf}, {params} parameters, conv forward {gflop:.3f} GFLOP/image")
-        print(f"{'batch':>7}{'steps/s':>12}{'images/s':>12}{'GFLOP/s':>12}")
+        print(f"{'batch':>7}{'steps/s':>12}{'images/s':>12}{'GFLOP/s':>12}{'spread %':>10}{'others':>9}")
         for b in batches:
-            rates = []
-            for r in range(a.warmup + a.repeats):
+            def langevin(_):
                 x = torch.rand(b, c, s, s, device=device)
                 sync(device)
                 t0 = time.perf_counter()
                 anneal(None, x, net, levels, n_each, 0.00002)
                 sync(device)
-                if r >= a.warmup:
-                    rates.append(steps / (time.perf_counter() - t0))
+                return steps / (time.perf_counter() - t0)
+            rates, others = timed(a.warmup, a.repeats, langevin)
             rate = statistics.median(rates)
-            print(f"{b:>7}{rate:>12.2f}{rate * b / 1000:>12.3f}{gflop * b * rate:>12.1f}")
-            entry["langevin"].append({"batch": b, "steps_per_s": rate, "images_per_s": rate * b / 1000, "gflop_per_s": gflop * b * rate})
+            print(f"{b:>7}{rate:>12.2f}{rate * b / 1000:>12.3f}{gflop * b * rate:>12.1f}{spread(rates):>10.1f}{others:>9.2f}")
+            row = {"batch": b, "images_per_s": rate * b / 1000, "gflop_per_s": gflop * b * rate}
+            record(row, "steps_per_s", rates, others)
+            entry["langevin"].append(row)
         entry["peak_device_mib"] = torch.cuda.max_memory_reserved(device) / 2**20 if device.type == "cuda" else 0
         report["configs"].append(entry)
         if a.train_steps == 0:
             continue
         opt = torch.optim.Adam(net.parameters(), lr=1e-3, betas=(0.9, 0.999))
         sig = torch.tensor(sigmas, dtype=torch.float32, device=device)
-        times = []
-        for r in range(a.warmup + a.repeats):
+        def train(r):
             sync(device)
             t0 = time.perf_counter()
             for _ in range(a.train_steps if r >= a.warmup else 1):
@@ -152,18 +190,23 @@ def main():
                 loss.backward()
                 opt.step()
             sync(device)
-            if r >= a.warmup:
-                times.append(a.train_steps / (time.perf_counter() - t0))
-        entry["train_iters_per_s"] = statistics.median(times)
+            return a.train_steps / (time.perf_counter() - t0)
+        rates, others = timed(a.warmup, a.repeats, train)
+        record(entry, "train_iters_per_s", rates, others)
         entry["train_gflop_per_s"] = 3 * gflop * a.train_batch * entry["train_iters_per_s"]  # backward ~ 2x forward
         entry["train_batch"] = a.train_batch
         entry["peak_device_mib"] = torch.cuda.max_memory_reserved(device) / 2**20 if device.type == "cuda" else 0
-        print(f"training at batch {a.train_batch}: {entry['train_iters_per_s']:.3f} it/s, {entry['train_gflop_per_s']:.1f} GFLOP/s")
+        print(f"training at batch {a.train_batch}: {entry['train_iters_per_s']:.3f} it/s, {entry['train_gflop_per_s']:.1f} GFLOP/s, "
+              f"spread {spread(rates):.1f} %, other processes kept {others:.2f} cores busy")
         if device.type == "cuda":
             print(f"peak device memory: {entry['peak_device_mib']:.0f} MiB")
     import resource
     report["peak_host_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak host memory: {report['peak_host_mib']:.0f} MiB")
+    busiest = [v for e in report["configs"] for row in [e] + e["langevin"] for k, v in row.items() if k.endswith("_others_busy_cores")]
+    report["others_busy_cores_max"] = max(busiest, default=0.0)
+    if report["others_busy_cores_max"] >= 0.1:
+        print(f"note: other processes kept up to {report['others_busy_cores_max']:.2f} cores busy during timed runs (the \"others\" column)")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(report, f, indent=2)

@@ -45,12 +45,16 @@ CpuTimes read_cpu_times() {
   return t;
 }
 
-int free_cores_between(const CpuTimes& before, const CpuTimes& after, int cores) {
+double others_busy_cores(const CpuTimes& before, const CpuTimes& after) {
   const double elapsed = after.total - before.total;
-  if (!before.valid || !after.valid || elapsed <= 0) return cores;
+  if (!before.valid || !after.valid || elapsed <= 0) return 0;
   const double busy = elapsed - (after.idle - before.idle);
   const double others = std::max(0.0, busy - (after.own - before.own));
-  const int busy_cores = static_cast<int>(std::lround(others / elapsed * after.cores));
+  return others / elapsed * after.cores;
+}
+
+int free_cores_between(const CpuTimes& before, const CpuTimes& after, int cores) {
+  const int busy_cores = static_cast<int>(std::lround(others_busy_cores(before, after)));
   return std::clamp(cores - busy_cores, 1, cores);
 }
 

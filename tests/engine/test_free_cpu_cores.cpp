@@ -35,6 +35,13 @@ class TestFreeCpuCores : public QObject {
     QCOMPARE(ncsn::free_cores_between(before, reading(1100, 800, 10), 4), 1);
   }
 
+  void othersLoadIsMeasuredInCores() {
+    const auto before = reading(1000, 800, 10);
+    QCOMPARE(ncsn::others_busy_cores(before, reading(1100, 865, 10)), 1.4);  // 35 of 100 ticks on 4 cores
+    QCOMPARE(ncsn::others_busy_cores(before, reading(1100, 850, 60)), 0.0);  // all of it ours
+    QCOMPARE(ncsn::others_busy_cores(ncsn::CpuTimes{}, before), 0.0);          // unreadable: none known
+  }
+
   void unreadableOrStalledClocksLeaveEveryCoreFree() {
     ncsn::CpuTimes missing;
     QCOMPARE(ncsn::free_cores_between(missing, missing, 8), 8);

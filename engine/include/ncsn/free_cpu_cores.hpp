@@ -24,6 +24,9 @@ struct CpuTimes {
   bool valid = false;
 };
 CpuTimes read_cpu_times();
+// How many cores, on average, other processes (and the hypervisor, as steal time) kept busy
+// between two readings; 0 where either could not be read.
+double others_busy_cores(const CpuTimes& before, const CpuTimes& after);
 // What free_cpu_cores works out from two readings, for a machine of `cores` cores.
 int free_cores_between(const CpuTimes& before, const CpuTimes& after, int cores);
 
