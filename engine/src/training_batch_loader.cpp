@@ -11,12 +11,13 @@
 
 namespace ncsn {
 
-TrainingBatchLoader::TrainingBatchLoader(torch::Tensor images, int64_t batch_size, uint64_t seed, torch::Device device)
+TrainingBatchLoader::TrainingBatchLoader(torch::Tensor images, int64_t batch_size, uint64_t seed, torch::Device device,
+                                         Prefetch prefetch)
     : images_(std::move(images)),
       batch_size_(batch_size),
       seed_(seed),
       device_(device),
-      prefetch_(images_.device().is_cpu()) {}
+      prefetch_(prefetch == Prefetch::Always || (images_.device().is_cpu() && device_.is_cuda())) {}
 
 TrainingBatchLoader::~TrainingBatchLoader() {
   if (!worker_.joinable()) return;

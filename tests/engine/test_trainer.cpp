@@ -398,14 +398,15 @@ class TestTrainer : public QObject {
 
   // A step's batch depends on the step alone: a loader asked out of order, as resumes and
   // rollbacks ask, gives what one asked in order (prefetching the next step) gave, and each epoch
-  // draws every image once, also when a batch spans two epochs.
+  // draws every image once, also when a batch spans two epochs. On the CPU only a loader told to
+  // prefetches: there the step keeps every core busy, and a gather beside it only competes.
   void trainingBatchesDependOnTheStepOnly() {
     // Image k is all k, so a batch reads as the indices it drew.
     const auto images = torch::arange(10).to(torch::kUInt8).view({10, 1, 1, 1}).expand({10, 1, 2, 2}).contiguous();
     std::vector<torch::Tensor> batches;
     {
-      ncsn::TrainingBatchLoader in_order(images, 4, 7, torch::kCPU);
-      QVERIFY(in_order.prefetches());  // host images
+      ncsn::TrainingBatchLoader in_order(images, 4, 7, torch::kCPU, ncsn::TrainingBatchLoader::Prefetch::Always);
+      QVERIFY(in_order.prefetches());
       for (int64_t step = 0; step < 10; ++step) batches.push_back(in_order.batch(step));
     }
     QCOMPARE(batches[3].sizes(), (torch::IntArrayRef{4, 1, 2, 2}));
@@ -418,14 +419,15 @@ class TestTrainer : public QObject {
 
     {
       ncsn::TrainingBatchLoader jumping(images, 4, 7, torch::kCPU);
+      QVERIFY(!jumping.prefetches());  // gathered on the caller's thread, as the trainer's on the CPU
       for (int64_t step : {3, 4, 0, 9, 5, 6, 2, 1, 8, 7, 7}) QVERIFY(torch::equal(jumping.batch(step), batches[step]));
       ncsn::TrainingBatchLoader other_seed(images, 4, 8, torch::kCPU);
       QVERIFY(!torch::equal(other_seed.batch(0), batches[0]));
-    }  // their prefetch threads end, so only the next loader passes the fault point
+    }  // the prefetch thread ends, so only the next loader passes the fault point
 
     // A failure on the prefetch thread (the second gather: step 1's, while step 0 trains)
     // reaches the caller when it asks for that step; asked again, the step is gathered afresh.
-    ncsn::TrainingBatchLoader failing(images, 4, 7, torch::kCPU);
+    ncsn::TrainingBatchLoader failing(images, 4, 7, torch::kCPU, ncsn::TrainingBatchLoader::Prefetch::Always);
     ncsn::faults::arm_out_of_memory(ncsn::faults::kTrainerBatch, 2);
     auto disarm = qScopeGuard([] { ncsn::faults::disarm_all(); });
     QVERIFY(torch::equal(failing.batch(0), batches[0]));

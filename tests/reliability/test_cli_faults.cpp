@@ -158,7 +158,8 @@ class TestCliFaults : public QObject {
     r = ncsn_cli(train);
     QVERIFY2(r.code == 0 && r.out.contains("resumed from " + tiny_->checkpoint(step + 1)), qPrintable(r.err));
 
-    // The same from the prefetch thread: the third batch's gather fails while the second trains.
+    // The same from a batch's gather: the third batch's fails (on the training thread on the CPU,
+    // on the prefetch thread with host images on CUDA; test_trainer covers that thread).
     const QStringList more = {"train", "--out", tiny_->run_dir, "--iters", QString::number(step + 6), "--json", "--threads", "1"};
     r = ncsn_cli(more, 0, "trainer.batch:oom@3");
     QCOMPARE(r.code, 1);

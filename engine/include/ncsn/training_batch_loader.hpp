@@ -3,10 +3,10 @@
 // sequence of per-epoch permutations derived from (seed, epoch), so any step's batch can be
 // recomputed and a resumed run sees exactly the batches it would have seen.
 //
-// Where the images live on the training device, batches are gathered there. Where they live on
-// the host (the CPU, or image folders too large for the GPU), the next step's batch is gathered
-// on a background thread while the current step runs, into pinned memory for a CUDA device, and
-// crosses the bus as bytes, not floats.
+// Where the images live on the training device, batches are gathered there. Where a CUDA device
+// trains on host images (image folders too large for the GPU), the next step's batch is gathered
+// on a background thread while the current step runs, into pinned memory, and crosses the bus as
+// bytes, not floats.
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -19,8 +19,14 @@ namespace ncsn {
 
 class TrainingBatchLoader {
  public:
+  // Auto prefetches only where the gather overlaps work: host images for a CUDA device. A CPU step
+  // keeps every core busy, so a gather beside it only competes (it cost the small model a fifth of
+  // its two-thread speed, docs/benchmarks.md). Always uses the background thread on any device.
+  enum class Prefetch { Auto, Always };
+
   // images: uint8 [N, C, H, W], on the host or on `device`.
-  TrainingBatchLoader(torch::Tensor images, int64_t batch_size, uint64_t seed, torch::Device device);
+  TrainingBatchLoader(torch::Tensor images, int64_t batch_size, uint64_t seed, torch::Device device,
+                      Prefetch prefetch = Prefetch::Auto);
   ~TrainingBatchLoader();  // waits for a gather in flight and ends the prefetch thread
   TrainingBatchLoader(const TrainingBatchLoader&) = delete;
   TrainingBatchLoader& operator=(const TrainingBatchLoader&) = delete;
