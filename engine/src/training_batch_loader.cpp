@@ -49,7 +49,7 @@ torch::Tensor TrainingBatchLoader::gather(int64_t step) {
 
 torch::Tensor TrainingBatchLoader::gather_for_transfer(int64_t step) {
   auto bytes = gather(step);
-  return device_.is_cuda() ? bytes.pin_memory() : bytes;  // pinned: the copy is asynchronous
+  return device_.is_cuda() && bytes.is_cpu() ? bytes.pin_memory() : bytes;  // pinned: the copy is asynchronous
 }
 
 torch::Tensor TrainingBatchLoader::batch(int64_t step) {

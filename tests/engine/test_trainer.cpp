@@ -423,7 +423,7 @@ class TestTrainer : public QObject {
       for (int64_t step : {3, 4, 0, 9, 5, 6, 2, 1, 8, 7, 7}) QVERIFY(torch::equal(jumping.batch(step), batches[step]));
       ncsn::TrainingBatchLoader other_seed(images, 4, 8, torch::kCPU);
       QVERIFY(!torch::equal(other_seed.batch(0), batches[0]));
-    }  // the prefetch thread ends, so only the next loader passes the fault point
+    }
 
     // A failure on the prefetch thread (the second gather: step 1's, while step 0 trains)
     // reaches the caller when it asks for that step; asked again, the step is gathered afresh.
