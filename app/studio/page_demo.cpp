@@ -4,6 +4,7 @@
 #include <QPushButton>
 
 #include "engine_worker.hpp"
+#include "inpaint/candidate_strip.hpp"
 #include "inpaint/inpaint_view.hpp"
 #include "inpaint/mask_editor.hpp"
 #include "inpaint/mask_presets.hpp"
@@ -14,9 +15,12 @@ namespace {
 
 void inpaintDemo(MainWindow& window) {
   auto* view = window.inpaintView();
-  // The first dataset image that arrives gets the paper's occlusion (bottom half) and runs.
-  QObject::connect(window.worker(), &EngineWorker::datasetImageReady, view, [view] {
+  // The first dataset image that arrives gets the paper's occlusion (bottom half) and runs; the
+  // first candidate is selected as soon as it appears, so the canvas shows it annealing.
+  QObject::connect(window.worker(), &EngineWorker::datasetImageReady, view, [&window, view] {
     view->editor()->applyPreset(MaskPreset::BottomHalf);
+    QObject::connect(window.worker(), &EngineWorker::frameReady, view,
+                     [view] { view->candidateStrip()->setCurrentRow(0); }, Qt::SingleShotConnection);
     view->requestInpaint();
   }, Qt::SingleShotConnection);
   QMetaObject::invokeMethod(window.worker(), "datasetImage", Qt::QueuedConnection, Q_ARG(int, 17));

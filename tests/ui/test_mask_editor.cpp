@@ -437,6 +437,54 @@ class TestInpaintView : public QObject {
     QCOMPARE(view.candidateStrip()->keptCandidate(), greyImage(kSide, 4));
   }
 
+  void canvasShowsTheSelectedCandidateLive() {
+    InpaintView view;
+    const QImage source = fashionMnistLikeImage();
+    view.setImage(source);
+    view.editor()->applyPreset(MaskPreset::BottomHalf);
+    view.showCandidates({greyImage(kSide, 1), greyImage(kSide, 2)}, QStringLiteral("level 1"));
+    QCOMPARE(view.editor()->image(), source);  // nothing selected: the source
+    view.candidateStrip()->setCurrentRow(1);
+    QCOMPARE(view.editor()->image(), greyImage(kSide, 2));
+    view.showCandidates({greyImage(kSide, 3), greyImage(kSide, 4)}, QStringLiteral("level 2"));
+    QCOMPARE(view.editor()->image(), greyImage(kSide, 4));  // follows the anneal
+    view.candidateStrip()->setCurrentRow(-1);
+    QCOMPARE(view.editor()->image(), source);
+    QCOMPARE(view.editor()->mask(), makePresetMask(QSize(kSide, kSide), MaskPreset::BottomHalf));
+    QCOMPARE(view.editor()->undoStack()->count(), 1);  // switching is not an edit
+  }
+
+  void runInpaintsTheImageOnTheCanvas() {
+    InpaintView view;
+    view.setImage(fashionMnistLikeImage());
+    view.showCandidates({greyImage(kSide, 10), greyImage(kSide, 20)}, QStringLiteral("done"));
+    view.candidateStrip()->setCurrentRow(0);
+    QSignalSpy requested(&view, &InpaintView::inpaintRequested);
+    view.requestInpaint();
+    QCOMPARE(requested.first().at(0).value<QImage>(), greyImage(kSide, 10));
+    view.showCandidates({greyImage(kSide, 5), greyImage(kSide, 6)}, QStringLiteral("level 1"));
+    view.candidateStrip()->setCurrentRow(-1);
+    QCOMPARE(view.editor()->image(), greyImage(kSide, 10));  // the new candidates' source
+  }
+
+  void clickingTheSelectedCandidateAgainShowsTheSource() {
+    InpaintView view;
+    const QImage source = fashionMnistLikeImage();
+    view.setImage(source);
+    view.showCandidates({greyImage(kSide, 1), greyImage(kSide, 2), greyImage(kSide, 3)}, QStringLiteral("done"));
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    CandidateStrip* strip = view.candidateStrip();
+    const QPoint second = strip->visualItemRect(strip->item(1)).center();
+    QTest::mouseClick(strip->viewport(), Qt::LeftButton, Qt::NoModifier, second);
+    QCOMPARE(strip->keptIndex(), 1);
+    QCOMPARE(view.editor()->image(), greyImage(kSide, 2));
+    QTest::mouseClick(strip->viewport(), Qt::LeftButton, Qt::NoModifier, second);
+    QCOMPARE(strip->keptIndex(), -1);
+    QVERIFY(strip->selectedItems().isEmpty());
+    QCOMPARE(view.editor()->image(), source);
+  }
+
   void exportRowIsMaskedCandidatesOriginal() {
     InpaintView view;
     const QImage original = greyImage(kSide, 200);

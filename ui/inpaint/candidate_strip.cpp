@@ -1,5 +1,6 @@
 #include "inpaint/candidate_strip.hpp"
 
+#include <QMouseEvent>
 #include <QPixmap>
 #include <QScrollBar>
 #include <algorithm>
@@ -45,6 +46,17 @@ void CandidateStrip::setCandidates(const QList<QImage>& candidates) {
     addItem(new QListWidgetItem(QIcon(QPixmap::fromImage(thumbnail)), QString::number(i + 1)));
   }
   setCurrentRow(kept);
+}
+
+void CandidateStrip::mousePressEvent(QMouseEvent* event) {
+  QListWidgetItem* item = itemAt(event->position().toPoint());
+  if (item && item == currentItem() && event->button() == Qt::LeftButton) {
+    clearSelection();
+    setCurrentRow(-1);
+    event->accept();
+    return;
+  }
+  QListWidget::mousePressEvent(event);
 }
 
 QImage CandidateStrip::keptCandidate() const {

@@ -1,9 +1,11 @@
 #pragma once
 // A row of inpainting candidates, refreshed live while they anneal; the selected one is the
-// candidate the user keeps.
+// candidate the user keeps. Clicking it again selects none.
 #include <QImage>
 #include <QList>
 #include <QListWidget>
+
+class QMouseEvent;
 
 namespace ncsn {
 
@@ -19,6 +21,9 @@ class CandidateStrip : public QListWidget {
   // -1 when none is kept.
   int keptIndex() const { return currentRow(); }
   QImage keptCandidate() const;
+
+ protected:
+  void mousePressEvent(QMouseEvent* event) override;
 
  private:
   int thumbnailSide() const;

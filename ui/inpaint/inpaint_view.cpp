@@ -54,7 +54,8 @@ InpaintView::InpaintView(QWidget* parent)
   rerun_ = new QPushButton(tr("Re-run masked area with a new seed"), this);
   export_ = new QPushButton(tr("Export row…"), this);
   auto* candidateButtons = new QHBoxLayout;
-  candidateButtons->addWidget(new QLabel(tr("Candidates (select the one to keep):"), this), 1);
+  candidateButtons->addWidget(
+      new QLabel(tr("Candidates (click one to see it on the canvas and keep it, click it again for the source):"), this), 1);
   candidateButtons->addWidget(rerun_);
   candidateButtons->addWidget(export_);
 
@@ -68,6 +69,7 @@ InpaintView::InpaintView(QWidget* parent)
   connect(rerun_, &QPushButton::clicked, this, &InpaintView::rerunWithNewSeed);
   connect(export_, &QPushButton::clicked, this, &InpaintView::exportRowFile);
   connect(candidates_, &CandidateStrip::currentRowChanged, this, &InpaintView::updateRunButtons);
+  connect(candidates_, &CandidateStrip::currentRowChanged, this, &InpaintView::showSelectedOnCanvas);
   connect(editor_, &MaskEditor::errorOccurred, this, &InpaintView::showStatus);
   updateRunButtons();
 }
@@ -248,16 +250,24 @@ void InpaintView::setSettings(const InpaintSettings& settings) {
 }
 
 void InpaintView::setImage(const QImage& image) {
-  original_ = withoutAlpha(image);
-  editor_->setImage(original_);
+  original_ = source_ = withoutAlpha(image);
   candidates_->setCandidates({});
+  editor_->setImage(source_);
   updateRunButtons();
 }
 
 void InpaintView::showCandidates(const QList<QImage>& candidates, const QString& status) {
   candidates_->setCandidates(candidates);
+  showSelectedOnCanvas();
   showStatus(status);
   updateRunButtons();
+}
+
+// A same-sized image keeps the mask and its undo history, so switching costs the user nothing.
+void InpaintView::showSelectedOnCanvas() {
+  if (source_.isNull()) return;
+  const QImage kept = candidates_->keptCandidate();
+  editor_->setImage(kept.isNull() ? source_ : withoutAlpha(kept));
 }
 
 void InpaintView::setRunning(bool running) {
@@ -269,15 +279,14 @@ void InpaintView::showStatus(const QString& message) { status_->setText(message)
 
 void InpaintView::requestInpaint() {
   if (editor_->image().isNull() || running_) return;
-  emit inpaintRequested(editor_->image(), editor_->mask(), settings());
+  source_ = editor_->image();
+  emit inpaintRequested(source_, editor_->mask(), settings());
 }
 
 void InpaintView::rerunWithNewSeed() {
-  const QImage kept = candidates_->keptCandidate();
-  if (kept.isNull() || running_) return;
+  if (candidates_->keptCandidate().isNull() || running_) return;
   seed_->setValue(seed_->value() + 1);
-  editor_->setImage(withoutAlpha(kept));  // same size: the mask and its history stay
-  requestInpaint();
+  requestInpaint();  // the canvas shows the kept candidate
 }
 
 QImage InpaintView::composeExportRow() const {

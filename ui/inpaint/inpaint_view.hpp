@@ -1,6 +1,7 @@
 #pragma once
 // The inpainting page: paint a mask over an image, run inpainting, watch the candidates anneal,
-// keep one, re-run the masked area, export the paper-style row.
+// keep one, re-run the masked area, export the paper-style row. The canvas shows the selected
+// candidate (live while it anneals), or the image the candidates came from when none is selected.
 //
 // The view does no tensor work. It asks the window for images (requestDatasetImage) and for runs
 // (inpaintRequested, stopRequested, finishLevelRequested) and shows what comes back
@@ -53,8 +54,9 @@ class InpaintView : public QWidget {
   void showCandidates(const QList<QImage>& candidates, const QString& status);
   void setRunning(bool running);
   void showStatus(const QString& message);
-  // Uses the kept candidate as the image and inpaints the same mask again with the next seed.
+  // Inpaints the same mask again, from the kept candidate, with the next seed.
   void rerunWithNewSeed();
+  // Inpaints the image on the canvas: the selected candidate if there is one.
   void requestInpaint();
 
  signals:
@@ -79,10 +81,12 @@ class InpaintView : public QWidget {
   void saveMaskFile();
   void exportRowFile();
   void updateRunButtons();
+  void showSelectedOnCanvas();
 
   MaskEditor* editor_;
   CandidateStrip* candidates_;
-  QImage original_;
+  QImage original_;  // the last image opened: the export row's right-hand tile
+  QImage source_;    // what the current candidates were inpainted from
   bool running_ = false;
 
   QAction* undoAction_ = nullptr;
