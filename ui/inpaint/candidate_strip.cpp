@@ -24,6 +24,7 @@ CandidateStrip::CandidateStrip(QWidget* parent) : QListWidget(parent) {
   setSelectionMode(QAbstractItemView::SingleSelection);
   setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
   setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  setStyleSheet(QStringLiteral("QListView::item:selected { background: palette(highlight); color: palette(highlighted-text); }"));
   fitHeightTo(QSize(1, 1) * thumbnailSide());
 }
 
@@ -42,8 +43,10 @@ void CandidateStrip::setCandidates(const QList<QImage>& candidates) {
   const QSize icon = thumbnailSize(candidates.first().size(), thumbnailSide());
   fitHeightTo(icon);
   for (int i = 0; i < candidates.size(); ++i) {
-    const QImage thumbnail = candidates[i].scaled(icon, Qt::IgnoreAspectRatio, Qt::FastTransformation);
-    addItem(new QListWidgetItem(QIcon(QPixmap::fromImage(thumbnail)), QString::number(i + 1)));
+    const QPixmap thumbnail = QPixmap::fromImage(candidates[i].scaled(icon, Qt::IgnoreAspectRatio, Qt::FastTransformation));
+    QIcon untinted(thumbnail);
+    untinted.addPixmap(thumbnail, QIcon::Selected);  // on the highlight, not tinted by it
+    addItem(new QListWidgetItem(untinted, QString::number(i + 1)));
   }
   setCurrentRow(kept);
 }
