@@ -257,8 +257,7 @@ void InpaintView::setImage(const QImage& image) {
 }
 
 void InpaintView::showCandidates(const QList<QImage>& candidates, const QString& status) {
-  candidates_->setCandidates(candidates);
-  showSelectedOnCanvas();
+  candidates_->setCandidates(candidates);  // its currentRowChanged puts the kept one on the canvas
   showStatus(status);
   updateRunButtons();
 }
