@@ -21,13 +21,12 @@ struct DenoiseOptions {
 
 void run_denoise(DenoiseOptions& o) {
   o.checkpoint = checkpoint_or_default(o.checkpoint);
+  check_png_output(o.out);
   auto session = ModelSession::open(o.checkpoint, prepare_device(o.common));
   const auto& c = session.loaded.meta.model;
   if (o.level < 0) o.level = c.num_classes - 1;
   if (o.level >= c.num_classes) throw ConfigError("--level must be below L = " + std::to_string(c.num_classes));
-  auto image = read_image(o.image, c.channels).unsqueeze(0).to(session.device);
-  if (image.size(2) != c.image_size || image.size(3) != c.image_size)
-    throw ConfigError("the image must be " + std::to_string(c.image_size) + "x" + std::to_string(c.image_size));
+  auto image = session.read_model_image(o.image).unsqueeze(0).to(session.device);
   const double sigma = session.sampler.sigmas()[o.level].item<double>();
   torch::manual_seed(o.seed);
   auto noisy = o.add_noise ? image + sigma * torch::randn_like(image) : image;

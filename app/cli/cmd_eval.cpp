@@ -138,6 +138,7 @@ void run_eval(EvalOptions& o) {
   if (int(!o.checkpoint.empty()) + int(!o.run_folder.empty()) + int(o.data_baseline) != 1)
     throw ConfigError("give one of --checkpoint FILE, --run-folder DIR or --data-baseline");
   if (!o.grid.empty() && o.checkpoint.empty()) throw ConfigError("--grid shows the samples of one --checkpoint");
+  if (!o.grid.empty()) check_png_output(o.grid);
   auto evaluator = make_evaluator(o, device);
   if (!o.run_folder.empty()) return run_folder_scores(o, evaluator);
   const auto j = o.data_baseline ? evaluator.measure_training_images(o.evaluation.count, o.evaluation.langevin.seed)

@@ -21,12 +21,10 @@ struct InpaintOptions {
 void run_inpaint(InpaintOptions& o) {
   o.checkpoint = checkpoint_or_default(o.checkpoint);
   if (o.candidates < 1) throw ConfigError("--candidates must be at least 1");
+  check_png_output(o.out);
   auto session = ModelSession::open(o.checkpoint, prepare_device(o.common));
   const auto& c = session.loaded.meta.model;
-  auto image = read_image(o.image, c.channels);
-  if (image.size(1) != c.image_size || image.size(2) != c.image_size)
-    throw ConfigError("the image is " + std::to_string(image.size(2)) + "x" + std::to_string(image.size(1)) +
-                      " but the model works on " + std::to_string(c.image_size) + "x" + std::to_string(c.image_size) + " images");
+  auto image = session.read_model_image(o.image);
   auto mask = read_mask(o.mask, c.image_size, c.image_size);
   auto batch = image.unsqueeze(0).expand({o.candidates, -1, -1, -1}).contiguous().to(session.device);
 

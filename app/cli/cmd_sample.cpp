@@ -29,6 +29,8 @@ struct SampleOptions {
 void run_sample(SampleOptions& o, const CLI::App& cmd) {
   o.checkpoint = checkpoint_or_default(o.checkpoint);
   if (o.count < 1) throw ConfigError("--count must be at least 1");
+  check_png_output(o.out);
+  if (!o.filmstrip.empty()) check_png_output(o.filmstrip);
   auto session = ModelSession::open(o.checkpoint, prepare_device(o.common));
   // The paper's baseline runs 1000 steps at one level unless told otherwise.
   if (o.baseline && cmd.count("--steps") == 0) o.settings.steps_per_level = 1000;

@@ -333,6 +333,39 @@ class TestCli : public QObject {
     QVERIFY(!QFile::exists(dir_.filePath("run2/config.json")));
   }
 
+  // Output names and input sizes are checked before any sampling, and the message says what to fix.
+  void outputNamesAndImageSizesAreRefusedBeforeTheWork() {
+    const QString img12 = dir_.filePath("img12.png"), img20 = dir_.filePath("img20.png"), mask12 = dir_.filePath("mask12.png");
+    ncsn::write_png(ncsn::test::str(img12), torch::full({12, 12, 1}, 90, torch::kUInt8));
+    ncsn::write_png(ncsn::test::str(img20), torch::full({20, 20, 1}, 90, torch::kUInt8));
+    ncsn::write_png(ncsn::test::str(mask12), torch::full({12, 12, 1}, 255, torch::kUInt8));
+    const QString model = tiny_->checkpoint(9), jpg = dir_.filePath("grid.jpg");
+    // -T 100000 would take minutes: a refusal that came after the work would time the test out.
+    const QList<QStringList> wrong_names = {
+        {"sample", "-c", model, "-T", "100000", "--out", jpg},
+        {"sample", "-c", model, "-T", "100000", "--out", dir_.filePath("ok.png"), "--filmstrip", dir_.filePath("strip")},
+        {"inpaint", "-c", model, "--image", img12, "--mask", mask12, "-T", "100000", "--out", jpg},
+        {"denoise", "-c", model, "--image", img12, "--out", jpg},
+        {"eval", "-c", model, "-n", "2", "-T", "100000", "--grid", jpg},
+    };
+    for (const auto& args : wrong_names) {
+      auto r = ncsn_cli(args);
+      QVERIFY2(r.code == 1, qPrintable(args.join(' ')));
+      QVERIFY2(r.err.startsWith("ncsn: error: images are written as PNG") && r.err.contains("ending in .png"), qPrintable(r.err));
+    }
+    auto r = ncsn_cli({"sample", "-c", model, "-T", "100000", "--out", dir_.filePath("no/such/folder/grid.png")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("the folder " + dir_.filePath("no/such/folder") + " does not exist"), qPrintable(r.err));
+    const QStringList image_commands[] = {{"inpaint", "--mask", mask12}, {"denoise"}};
+    for (const auto& command : image_commands) {
+      r = ncsn_cli(command + QStringList{"-c", model, "--image", img20, "--out", dir_.filePath("never.png")});
+      QCOMPARE(r.code, 1);
+      QVERIFY2(r.err.contains("img20.png is 20x20 pixels but the model works on 12x12 images"), qPrintable(r.err));
+    }
+    QVERIFY(!QFile::exists(jpg));
+    QVERIFY(!QFile::exists(dir_.filePath("never.png")));
+  }
+
   // Grey vs colour and a run folder vs another dataset: refused with a message naming both sides.
   void mismatchedChannelsAndDatasetsAreRefusedClearly() {
     torch::manual_seed(3);

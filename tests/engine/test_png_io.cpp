@@ -172,6 +172,14 @@ class TestPngIo : public QObject {
     QVERIFY_THROWS_EXCEPTION(ncsn::WriteError, ncsn::write_png(path("no-such-dir") + "/out.png", random_hwc(2, 2, 3)));
   }
 
+  void refusesNamesOfOtherFormats() {
+    for (const char* name : {"grid.jpg", "grid", "grid.png.bak", "png"})
+      QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, ncsn::write_png(path(name), random_hwc(2, 2, 3)));
+    for (const char* name : {"grid.jpg", "grid", "grid.png.bak", "png"}) QVERIFY(!fs::exists(path(name)));
+    ncsn::write_png(path("upper.PNG"), random_hwc(2, 2, 3));
+    QVERIFY(!cv::imread(path("upper.PNG")).empty());
+  }
+
   void failedWriteLeavesTheOldFileIntact() {
     const auto target = path("keep.png");
     ncsn::write_png(target, random_hwc(2, 2, 3), {{"seed", "1"}});

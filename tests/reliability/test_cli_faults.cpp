@@ -83,15 +83,18 @@ class TestCliFaults : public QObject {
   void sampleToAnUnwritablePlaceFails() {
     const QString file = dir_.filePath("not-a-folder");
     ncsn::test::write_bytes(ncsn::test::str(file), "x");
-    const QStringList outs = {file + "/grid.png", dir_.filePath("missing-folder/grid.png"), dir_.path()};
+    const QString folder = dir_.filePath("a-folder.png");
+    QVERIFY(QDir().mkpath(folder));
+    const QStringList outs = {file + "/grid.png", dir_.filePath("missing-folder/grid.png"), folder};
     for (const auto& out : outs) {
       auto r = ncsn_cli({"sample", "-c", tiny_->checkpoint(2), "-n", "4", "-T", "1", "--out", out, "--threads", "1"});
       QVERIFY2(r.code == 1, qPrintable(out));
       QVERIFY2(one_line_error(r), qPrintable(r.err));
       QVERIFY2(r.err.contains("could not write " + out), qPrintable(r.err));
     }
-    QVERIFY(QFileInfo(dir_.path()).isDir());
+    QVERIFY(QFileInfo(folder).isDir());
     QCOMPARE(temp_files(dir_.path()), QStringList());
+    QCOMPARE(temp_files(folder), QStringList());
   }
 
   void damagedCheckpointsAreRefusedNotCrashedOn() {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <filesystem>
 #include <vector>
 
@@ -10,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "cv_image.hpp"
+#include "file_extension.hpp"
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/errors.hpp"
 
@@ -35,8 +35,7 @@ std::string valid_kinds() {
 }
 
 bool is_image_file_name(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string ext = detail::lowercase_extension(p);
   return std::find(kImageExtensions.begin(), kImageExtensions.end(), ext) != kImageExtensions.end() &&
          !is_temp_file_name(p.filename().string());
 }

@@ -1,5 +1,6 @@
 #include "ncsn/imageio/model_session.hpp"
 
+#include "ncsn/errors.hpp"
 #include "ncsn/ncsn_score_net.hpp"
 #include "ncsn/noise_schedule.hpp"
 
@@ -24,6 +25,16 @@ ModelSession ModelSession::open(const std::string& path, torch::Device device) {
 std::vector<int64_t> ModelSession::image_shape() const {
   const auto& c = loaded.meta.model;
   return {c.channels, c.image_size, c.image_size};
+}
+
+torch::Tensor ModelSession::read_model_image(const std::string& image_path) const {
+  const auto& c = loaded.meta.model;
+  auto image = read_image(image_path, c.channels);
+  if (image.size(1) != c.image_size || image.size(2) != c.image_size)
+    throw ConfigError(image_path + " is " + std::to_string(image.size(2)) + "x" + std::to_string(image.size(1)) +
+                      " pixels but the model works on " + std::to_string(c.image_size) + "x" + std::to_string(c.image_size) +
+                      " images; use an image of that size");
+  return image;
 }
 
 PngText provenance(const ModelSession& session, const LangevinSettings& settings, const std::string& sampler_name,

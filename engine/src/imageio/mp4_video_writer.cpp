@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "file_extension.hpp"
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/image_dataset.hpp"
@@ -22,12 +23,6 @@ namespace fs = std::filesystem;
 // Video players blur tiny frames, and 4:2:0 colour smears single pixels: frames are scaled up
 // until their longer side is at least this.
 constexpr int kMinLongSide = 480;
-
-bool ends_with_mp4(const std::string& path) {
-  std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext == ".mp4";
-}
 
 // The encoder writes to a private file first: FFmpeg reports no write errors to OpenCV, so the
 // result is checked before it may replace anything at the target.
@@ -86,7 +81,7 @@ struct Mp4VideoWriter::Encoder {
 };
 
 Mp4VideoWriter::Mp4VideoWriter(std::string path, double fps) : path_(std::move(path)), fps_(fps) {
-  if (!ends_with_mp4(path_)) throw ConfigError("videos are written as H.264 MP4: give a file name ending in .mp4, not " + path_);
+  if (detail::lowercase_extension(path_) != ".mp4") throw ConfigError("videos are written as H.264 MP4: give a file name ending in .mp4, not " + path_);
   if (!(fps_ > 0 && fps_ <= 120)) throw ConfigError("the video's frame rate must be above 0 and at most 120 frames/s");
   const fs::path folder = fs::absolute(path_).parent_path();
   if (!fs::is_directory(folder)) throw WriteError("cannot write the video " + path_ + ": the folder " + folder.string() + " does not exist");

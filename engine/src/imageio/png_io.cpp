@@ -3,12 +3,14 @@
 #include <zlib.h>
 
 #include <cstring>
+#include <filesystem>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
 #include "cv_image.hpp"
+#include "file_extension.hpp"
 #include "ncsn/atomic_file.hpp"
 #include "ncsn/errors.hpp"
 #include "ncsn/image_channels.hpp"
@@ -110,6 +112,12 @@ cv::Mat hwc_to_bgr_mat(const torch::Tensor& hwc) {
   return out;
 }
 
+// A grid saved as "samples.jpg" would still hold PNG bytes, and viewers go by the name.
+void check_png_name(const std::string& path) {
+  if (detail::lowercase_extension(path) != ".png")
+    throw ConfigError("images are written as PNG with their settings inside: give a file name ending in .png, not " + path);
+}
+
 }  // namespace
 
 std::string encode_png(const torch::Tensor& hwc, const PngText& text) {
@@ -123,7 +131,18 @@ std::string encode_png(const torch::Tensor& hwc, const PngText& text) {
   return png;
 }
 
+void check_png_output(const std::string& path) {
+  check_png_name(path);
+  const auto folder = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (folder.empty() || std::filesystem::is_directory(folder, ec)) return;
+  throw WriteError("could not write " + path + ": " +
+                   (std::filesystem::exists(folder, ec) ? folder.string() + " is not a folder"
+                                                        : "the folder " + folder.string() + " does not exist"));
+}
+
 void write_png(const std::string& path, const torch::Tensor& hwc, const PngText& text) {
+  check_png_name(path);
   write_file_atomically(path, encode_png(hwc, text));
 }
 

@@ -19,6 +19,9 @@ struct ModelSession {
 
   static ModelSession open(const std::string& path, torch::Device device);
   std::vector<int64_t> image_shape() const;
+  // An image file the model can take, float [C, H, W] in [0, 1] on the CPU; ConfigError naming
+  // both sizes when it is not the model's size (see read_image for the other errors).
+  torch::Tensor read_model_image(const std::string& image_path) const;
 };
 
 // The settings that made an output, stored in its PNG text chunks so it can be reproduced.

@@ -9,8 +9,12 @@ namespace ncsn {
 
 using PngText = std::map<std::string, std::string>;
 
-// hwc: uint8 [H, W, C] with C = 1 or 3 (RGB order). Written atomically; throws WriteError.
+// hwc: uint8 [H, W, C] with C = 1 or 3 (RGB order). Written atomically; throws WriteError, and
+// ConfigError when the name does not end in .png.
 void write_png(const std::string& path, const torch::Tensor& hwc, const PngText& text = {});
+// Checks, before the work that makes an image, that `path` can take it: ConfigError unless the name
+// ends in .png, WriteError when its folder does not exist.
+void check_png_output(const std::string& path);
 // Encodes to PNG bytes with the text chunks inserted before IEND.
 std::string encode_png(const torch::Tensor& hwc, const PngText& text = {});
 
