@@ -2,10 +2,14 @@
 // driven through simulated mouse input on an offscreen widget and checked pixel by pixel.
 #include <zlib.h>
 
+#include <QApplication>
+#include <QFileDialog>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QUndoStack>
 #include <QtTest/QtTest>
 
@@ -507,6 +511,40 @@ class TestInpaintView : public QObject {
     const QString path = dir.filePath(QStringLiteral("row.png"));
     QVERIFY(view.exportRow(path));
     QCOMPARE(QImage(path).convertToFormat(QImage::Format_Grayscale8), row);
+  }
+
+  // Export goes through the studio's save dialog: a name typed without an extension gets .png, and
+  // the next export opens where the last one went.
+  void exportDialogAddsTheSuffixAndRemembersTheFolder() {
+    QTemporaryDir dir;
+    InpaintView view;
+    view.setImage(greyImage(kSide, 200));
+    view.showCandidates({greyImage(kSide, 10)}, {});
+    QPushButton* exportButton = nullptr;
+    for (auto* button : view.findChildren<QPushButton*>())
+      if (button->text().startsWith(QStringLiteral("Export row"))) exportButton = button;
+    QVERIFY(exportButton && exportButton->isEnabled());
+
+    QString openedIn;
+    auto answer = [&](const QString& typed) {
+      QTimer::singleShot(0, [&openedIn, typed] {
+        auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+        if (!dialog) return;
+        openedIn = dialog->directory().absolutePath();
+        if (typed.isEmpty()) return dialog->reject();
+        dialog->selectFile(typed);
+        static_cast<QDialog*>(dialog)->accept();  // what Save does
+      });
+    };
+    answer(dir.filePath(QStringLiteral("row")));
+    exportButton->click();
+    QVERIFY(QFile::exists(dir.filePath(QStringLiteral("row.png"))));
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("row"))));
+    QCOMPARE(QImage(dir.filePath(QStringLiteral("row.png"))).size(), QSize(3 * (kSide + 2) + 2, kSide + 4));
+
+    answer({});
+    exportButton->click();
+    QCOMPARE(openedIn, QDir(dir.path()).absolutePath());
   }
 
   void colourTilesMakeAColourRow() {

@@ -24,6 +24,7 @@
 #include "inpaint/inpaint_row.hpp"
 #include "inpaint/mask_editor.hpp"
 #include "inpaint/mask_editor_preferences.hpp"
+#include "save_file_dialog.hpp"
 
 namespace ncsn {
 namespace {
@@ -347,13 +348,13 @@ void InpaintView::loadMaskFile() {
 
 void InpaintView::saveMaskFile() {
   const QString path =
-      QFileDialog::getSaveFileName(this, tr("Save mask"), QStringLiteral("mask.png"), tr("PNG (*.png)"));
+      askSaveFileName(this, tr("Save mask"), QStringLiteral("mask.png"), tr("PNG (*.png)"));
   if (!path.isEmpty() && editor_->saveMask(path)) showStatus(tr("Saved mask %1.").arg(path));
 }
 
 void InpaintView::exportRowFile() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export inpainting row"), QStringLiteral("inpainting.png"),
-                                                    tr("PNG (*.png)"));
+  const QString path =
+      askSaveFileName(this, tr("Export inpainting row"), QStringLiteral("inpainting.png"), tr("PNG (*.png)"));
   if (!path.isEmpty()) exportRow(path);
 }
 

@@ -32,6 +32,7 @@
 #include "engine_worker.hpp"
 #include "inpaint/inpaint_view.hpp"
 #include "sample_view.hpp"
+#include "save_file_dialog.hpp"
 #include "studio_export.hpp"
 #include "toy_view.hpp"
 #include "train_dashboard.hpp"
@@ -162,17 +163,17 @@ void MainWindow::buildActions() {
   shipped->setEnabled(!shipped->isEmpty());
   file->addSeparator();
   auto* exportGrid = file->addAction(tr("&Export sample grid…"), this, [this] {
-    exportWith(tr("Export sample grid"), tr("PNG image (*.png)"), &SampleView::exportGrid);
+    exportWith(tr("Export sample grid"), QStringLiteral("samples.png"), tr("PNG image (*.png)"), &SampleView::exportGrid);
   });
   exportGrid->setShortcut(QKeySequence(tr("Ctrl+E")));
   file->addAction(tr("Export &filmstrip…"), this, [this] {
-    exportWith(tr("Export filmstrip"), tr("PNG image (*.png)"), &SampleView::exportFilmstrip);
+    exportWith(tr("Export filmstrip"), QStringLiteral("filmstrip.png"), tr("PNG image (*.png)"), &SampleView::exportFilmstrip);
   })->setShortcut(QKeySequence(tr("Ctrl+Shift+F")));
   file->addAction(tr("Export annealing as &GIF…"), this, [this] {
-    exportWith(tr("Export annealing"), tr("Animated GIF (*.gif)"), &SampleView::exportAnimation);
+    exportWith(tr("Export annealing"), QStringLiteral("annealing.gif"), tr("Animated GIF (*.gif)"), &SampleView::exportAnimation);
   })->setShortcut(QKeySequence(tr("Ctrl+Shift+G")));
   file->addAction(tr("Export annealing as &video…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export annealing"), QString(), tr("H.264 video (*.mp4)"));
+    const QString path = askSaveFileName(this, tr("Export annealing"), QStringLiteral("annealing.mp4"), tr("H.264 video (*.mp4)"));
     if (!path.isEmpty()) exportVideo(path);
   })->setShortcut(QKeySequence(tr("Ctrl+Shift+V")));
   file->addSeparator();
@@ -521,8 +522,9 @@ void MainWindow::showError(const QString& message) {
   emit errorShown(message);
 }
 
-void MainWindow::exportWith(const QString& title, const QString& filter, void (SampleView::*write)(const QString&) const) {
-  const QString path = QFileDialog::getSaveFileName(this, title, QString(), filter);
+void MainWindow::exportWith(const QString& title, const QString& fileName, const QString& filter,
+                            void (SampleView::*write)(const QString&) const) {
+  const QString path = askSaveFileName(this, title, fileName, filter);
   if (path.isEmpty()) return;
   try {
     (sample_->*write)(path);

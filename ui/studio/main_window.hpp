@@ -76,7 +76,8 @@ class MainWindow : public QMainWindow {
   void showError(const QString& message);
   void showProgress(qint64 done, qint64 total, double etaSeconds);
   void updateMemory();
-  void exportWith(const QString& title, const QString& filter, void (SampleView::*write)(const QString&) const);
+  void exportWith(const QString& title, const QString& fileName, const QString& filter,
+                  void (SampleView::*write)(const QString&) const);
 
   QThread engineThread_;
   EngineWorker* worker_ = nullptr;

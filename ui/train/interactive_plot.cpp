@@ -1,10 +1,11 @@
 #include "interactive_plot.hpp"
 
-#include <QFileDialog>
 #include <QMenu>
 #include <QMessageBox>
 
 #include <cmath>
+
+#include "save_file_dialog.hpp"
 
 namespace {
 const QSize kHiddenExportSize(900, 520);
@@ -89,8 +90,7 @@ void InteractivePlot::showContextMenu(const QPoint& pos) {
 
 void InteractivePlot::saveWithDialog() {
   const QString path =
-      QFileDialog::getSaveFileName(this, tr("Save chart"), title_.toLower().replace(' ', '-') + ".png",
-                                   tr("PNG images (*.png)"));
+      ncsn::askSaveFileName(this, tr("Save chart"), title_.toLower().replace(' ', '-') + ".png", tr("PNG images (*.png)"));
   if (path.isEmpty()) return;
   if (!savePngTo(path)) QMessageBox::warning(this, tr("Save chart"), tr("Could not write %1.").arg(path));
 }

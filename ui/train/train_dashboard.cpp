@@ -19,6 +19,7 @@
 #include "checkpoint_list.hpp"
 #include "duration_text.hpp"
 #include "interactive_plot.hpp"
+#include "save_file_dialog.hpp"
 #include "scaled_image_view.hpp"
 #include "training_csv.hpp"
 
@@ -333,7 +334,7 @@ void TrainDashboard::exportChartsWithDialog() {
 
 void TrainDashboard::exportCsvWithDialog() {
   const QString path =
-      QFileDialog::getSaveFileName(this, tr("Export series"), QStringLiteral("training.csv"), tr("CSV files (*.csv)"));
+      ncsn::askSaveFileName(this, tr("Export series"), QStringLiteral("training.csv"), tr("CSV files (*.csv)"));
   if (!path.isEmpty() && !saveSeriesCsv(path))
     QMessageBox::warning(this, tr("Export series"), tr("Could not write %1.").arg(path));
 }
