@@ -1,6 +1,7 @@
 #include "ncsn/host_allocator.hpp"
 
 #include <cstdlib>
+#include <initializer_list>
 
 #if defined(__GLIBC__)
 #include <malloc.h>

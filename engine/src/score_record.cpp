@@ -29,7 +29,7 @@ nlohmann::json read_record(const std::string& path) {
   if (!in) return nlohmann::json::object();
   std::stringstream text;
   text << in.rdbuf();
-  const auto j = nlohmann::json::parse(text.str(), nullptr, false);
+  auto j = nlohmann::json::parse(text.str(), nullptr, false);
   const auto valid = [](const nlohmann::json& list) {
     return list.is_array() && std::all_of(list.begin(), list.end(), [](const nlohmann::json& e) {
              return e.is_object() && e.contains("checkpoint") && e["checkpoint"].is_string() && e.contains("fd_cls") &&

@@ -3,6 +3,7 @@
 // with a "format" tag, checked by check_archive before LibTorch parses it (engine-internal).
 #include <string>
 
+#include <torch/nn/module.h>
 #include <torch/serialize.h>
 
 namespace ncsn::detail {

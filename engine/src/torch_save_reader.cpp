@@ -238,10 +238,10 @@ class Unpickler {
         stack_.push_back(f);
         break;
       }
-      case 'X': push_string(little<uint32_t>()); break;           // BINUNICODE
-      case 0x8c: push_string(byte()); break;                      // SHORT_BINUNICODE
-      case 'U': push_string(byte()); break;                       // SHORT_BINSTRING
+      case 'X':                                                   // BINUNICODE
       case 'T': push_string(little<uint32_t>()); break;           // BINSTRING
+      case 0x8c:                                                  // SHORT_BINUNICODE
+      case 'U': push_string(byte()); break;                       // SHORT_BINSTRING
       case 'c': {                                                 // GLOBAL
         auto g = make(Kind::Global);
         g.text = line();

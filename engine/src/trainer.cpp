@@ -249,7 +249,7 @@ std::string Trainer::save_checkpoint() {
     last_heldout_step_ = step_;
   }
   meta.heldout_loss = checkpoint_heldout();
-  const std::string path = checkpoint_path(train_.checkpoint_dir, step_);
+  std::string path = checkpoint_path(train_.checkpoint_dir, step_);
   std::string failure;
   if (writes_checkpoints()) {
     try {

@@ -154,7 +154,7 @@ DeclaredImage read_image_header(const std::string& bytes, const std::string& whe
 }
 
 DeclaredImage check_image_header(const std::string& bytes, const std::string& where) {
-  const DeclaredImage image = read_image_header(bytes, where);
+  DeclaredImage image = read_image_header(bytes, where);
   const uint64_t w = image.width, h = image.height;
   if (w == 0 || h == 0) throw DataError(where + ": corrupt " + image.format + " (it declares no pixels)");
   if (w > kMaxSide || h > kMaxSide || w * h > kMaxPixels)
