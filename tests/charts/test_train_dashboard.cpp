@@ -11,6 +11,7 @@
 #include <qcustomplot.h>
 
 #include "checkpoint_list.hpp"
+#include "duration_text.hpp"
 #include "interactive_plot.hpp"
 #include "train_dashboard.hpp"
 
@@ -159,6 +160,20 @@ class TestTrainDashboard : public QObject {
     dashboard.flushPending();
     QVERIFY(!skipped->isHidden());
     QCOMPARE(skipped->text(), QLocale().toString(qint64(1234)));
+
+    dashboard.setThroughput(0, 4.0, -1);  // no rate yet: no remaining time
+    dashboard.flushPending();
+    QCOMPARE(dashboard.findChild<QLabel*>("remaining")->text(), QString("—"));
+  }
+
+  // One format on every page: the Train page's times, the Sample page's and the status bar's ETA.
+  void durationsReadAsOnAClock() {
+    QCOMPARE(ncsn::durationText(42.4), QString("42 s"));
+    QCOMPARE(ncsn::durationText(187.0), QString("3:07"));
+    QCOMPARE(ncsn::durationText(3723.0), QString("1:02:03"));
+    QCOMPARE(ncsn::durationText(-1), QString("—"));
+    QCOMPARE(ncsn::durationText(std::nan("")), QString("—"));
+    QCOMPARE(ncsn::durationText(INFINITY), QString("—"));
   }
 
   void doubleClickingACheckpointRequestsIt() {

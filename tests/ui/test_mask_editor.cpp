@@ -604,7 +604,7 @@ class TestInpaintView : public QObject {
     editor->setOverlayOpacity(0.6);
     const auto at = [editor](double x, double y) { return editor->imageToWidget(QPointF(x, y)).toPoint(); };
     QTest::mousePress(editor, Qt::LeftButton, Qt::NoModifier, at(6, 9));
-    for (double x = 8; x <= 22; x += 2) QTest::mouseMove(editor, at(x, 9 + (x - 6) / 2));
+    for (int x = 8; x <= 22; x += 2) QTest::mouseMove(editor, at(x, 9 + (x - 6) / 2));
     QTest::mouseRelease(editor, Qt::LeftButton, Qt::NoModifier, at(22, 17));
     QTest::mouseMove(editor, at(20, 22));  // the brush cursor shows in the grab
     const QImage editorShot = editor->grab().toImage();

@@ -18,7 +18,7 @@ QString askSaveFileName(QWidget* parent, const QString& title, const QString& su
   dialog.setAcceptMode(QFileDialog::AcceptSave);
   dialog.setDefaultSuffix(QFileInfo(suggestedName).suffix());
   if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return {};
-  const QString path = dialog.selectedFiles().constFirst();
+  QString path = dialog.selectedFiles().constFirst();
   QSettings().setValue(kLastFolderKey, QFileInfo(path).absolutePath());
   return path;
 }

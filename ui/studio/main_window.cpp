@@ -29,6 +29,7 @@
 #include <cmath>
 #include <utility>
 
+#include "duration_text.hpp"
 #include "engine_worker.hpp"
 #include "inpaint/inpaint_view.hpp"
 #include "sample_view.hpp"
@@ -507,8 +508,7 @@ void MainWindow::setJob(const QString& kind) {
 void MainWindow::showProgress(qint64 done, qint64 total, double etaSeconds) {
   progress_->setRange(0, 1000);
   progress_->setValue(total > 0 ? static_cast<int>(1000 * done / total) : 0);
-  const int s = static_cast<int>(etaSeconds);
-  etaLabel_->setText(tr("ETA %1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0')));
+  etaLabel_->setText(tr("ETA %1").arg(durationText(etaSeconds)));
 }
 
 void MainWindow::updateMemory() { memoryLabel_->setText(tr("Memory: %1").arg(residentMemory())); }

@@ -15,17 +15,12 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include "duration_text.hpp"
 #include "image_grid_view.hpp"
 #include "studio_export.hpp"
 
 namespace ncsn {
 namespace {
-
-QString duration(double seconds) {
-  const int s = static_cast<int>(seconds + 0.5);
-  return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'))
-                   : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-}
 
 QSpinBox* spin(int min, int max, int value) {
   auto* box = new QSpinBox;
@@ -184,7 +179,7 @@ void SampleView::setRunning(bool running) {
 QString SampleView::describe(const FrameInfo& i) const {
   return tr("level %1/%2   σ = %3   step %4/%5   %6 steps/s   ETA %7")
       .arg(i.level + 1).arg(i.levels).arg(i.sigma, 0, 'g', 4).arg(i.step + 1).arg(i.stepsPerLevel)
-      .arg(i.stepsPerSecond, 0, 'f', 1).arg(duration(i.etaSeconds));
+      .arg(i.stepsPerSecond, 0, 'f', 1).arg(durationText(i.etaSeconds));
 }
 
 void SampleView::onJobStarted() {

@@ -285,8 +285,8 @@ void TrainDashboard::drawLevelLosses() {
 void TrainDashboard::showThroughput(const Throughput& t) {
   iterationsPerSecond_->setText(t.iterationsPerSecond > 0 ? tr("%1 it/s").arg(t.iterationsPerSecond, 0, 'f', 1)
                                                          : QStringLiteral("—"));
-  elapsed_->setText(durationText(t.elapsedSeconds));
-  remaining_->setText(t.iterationsPerSecond > 0 ? durationText(t.remainingSeconds) : QStringLiteral("—"));
+  elapsed_->setText(ncsn::durationText(t.elapsedSeconds));
+  remaining_->setText(t.iterationsPerSecond > 0 ? ncsn::durationText(t.remainingSeconds) : QStringLiteral("—"));
   skippedSteps_->setText(QLocale().toString(t.skippedSteps));
   progressForm_->setRowVisible(skippedSteps_, t.skippedSteps > 0);
 }

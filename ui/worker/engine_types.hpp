@@ -33,7 +33,7 @@ struct SampleRequest {
 struct FrameInfo {
   int level = 0, levels = 0, step = 0, stepsPerLevel = 0;
   qint64 done = 0, total = 0;
-  double sigma = 0, stepsPerSecond = 0, etaSeconds = 0;
+  double sigma = 0, stepsPerSecond = 0, etaSeconds = -1;  // negative while the rate is unknown
 };
 
 struct DatasetChoice {
@@ -55,7 +55,7 @@ struct TrainPoint {
   qint64 step = 0, total = 0;
   double loss = 0, lr = 0;
   double heldout = std::numeric_limits<double>::quiet_NaN();
-  double itPerSec = 0, elapsedS = 0, remainingS = 0;
+  double itPerSec = 0, elapsedS = 0, remainingS = -1;  // negative while the rate is unknown
   qint64 skippedSteps = 0;  // fp16 overflows, since this run started
   QVector<double> levelLosses;
 };

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+namespace ncsn {
+
 QString durationText(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0.0) return QStringLiteral("—");
   const qint64 total = qint64(std::llround(seconds));
@@ -10,3 +12,5 @@ QString durationText(double seconds) {
   const QString mmss = QStringLiteral("%1:%2").arg(minutes, hours > 0 ? 2 : 1, 10, QChar('0')).arg(secs, 2, 10, QChar('0'));
   return hours > 0 ? QStringLiteral("%1:%2").arg(hours).arg(mmss) : mmss;
 }
+
+}  // namespace ncsn
