@@ -54,6 +54,15 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
   fsync_directory(target.parent_path());
 }
 
+void require_output_folder(const std::string& path) {
+  const auto folder = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (folder.empty() || std::filesystem::is_directory(folder, ec)) return;
+  throw WriteError("could not write " + path + ": " +
+                   (std::filesystem::exists(folder, ec) ? folder.string() + " is not a folder"
+                                                        : "the folder " + folder.string() + " does not exist"));
+}
+
 bool is_temp_file_name(const std::string& filename) { return filename.find(".tmp-") != std::string::npos; }
 
 int remove_stale_temp_files(const std::string& dir) {

@@ -9,6 +9,10 @@ namespace ncsn {
 // Throws WriteError (with the OS reason) and leaves `path` untouched on any failure.
 void write_file_atomically(const std::string& path, std::string_view bytes);
 
+// For a check before long work: WriteError unless the folder that `path` goes into exists (the
+// write itself would find out only at the end).
+void require_output_folder(const std::string& path);
+
 // Temp files are named "<target>.tmp-<pid>-<n>"; loaders must ignore them.
 bool is_temp_file_name(const std::string& filename);
 

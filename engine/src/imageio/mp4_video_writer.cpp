@@ -84,8 +84,7 @@ Mp4VideoWriter::Mp4VideoWriter(std::string path, double fps) : path_(std::move(p
   if (detail::lowercase_extension(path_) != ".mp4")
     throw ConfigError("videos are written as H.264 MP4: give a file name ending in .mp4, not " + path_);
   if (!(fps_ > 0 && fps_ <= 120)) throw ConfigError("the video's frame rate must be above 0 and at most 120 frames/s");
-  const fs::path folder = fs::absolute(path_).parent_path();
-  if (!fs::is_directory(folder)) throw WriteError("cannot write the video " + path_ + ": the folder " + folder.string() + " does not exist");
+  require_output_folder(path_);
 }
 
 Mp4VideoWriter::~Mp4VideoWriter() = default;

@@ -3,7 +3,6 @@
 #include <zlib.h>
 
 #include <cstring>
-#include <filesystem>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -133,12 +132,7 @@ std::string encode_png(const torch::Tensor& hwc, const PngText& text) {
 
 void check_png_output(const std::string& path) {
   check_png_name(path);
-  const auto folder = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (folder.empty() || std::filesystem::is_directory(folder, ec)) return;
-  throw WriteError("could not write " + path + ": " +
-                   (std::filesystem::exists(folder, ec) ? folder.string() + " is not a folder"
-                                                        : "the folder " + folder.string() + " does not exist"));
+  require_output_folder(path);
 }
 
 void write_png(const std::string& path, const torch::Tensor& hwc, const PngText& text) {
