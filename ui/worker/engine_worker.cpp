@@ -86,6 +86,9 @@ ModelInfo describeModel(const ModelSession& session) {
   return info;
 }
 
+// Seconds until `left` more units at `perSecond`; negative while the rate is unknown.
+double secondsLeft(double left, double perSecond) { return perSecond > 0 ? left / perSecond : -1; }
+
 FrameInfo frameInfo(const LangevinPosition& at, double elapsedS) {
   FrameInfo info;
   info.level = static_cast<int>(at.level);
@@ -96,7 +99,7 @@ FrameInfo frameInfo(const LangevinPosition& at, double elapsedS) {
   info.total = at.total;
   info.sigma = at.sigma;
   info.stepsPerSecond = elapsedS > 0 ? at.done / elapsedS : 0;
-  info.etaSeconds = info.stepsPerSecond > 0 ? (at.total - at.done) / info.stepsPerSecond : -1;
+  info.etaSeconds = secondsLeft(at.total - at.done, info.stepsPerSecond);
   return info;
 }
 
@@ -342,7 +345,7 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
       if (p.heldout_loss) point.heldout = *p.heldout_loss;
       point.itPerSec = p.iters_per_s;
       point.elapsedS = p.elapsed_s;
-      point.remainingS = p.iters_per_s > 0 ? (p.total - p.step) / p.iters_per_s : -1;
+      point.remainingS = secondsLeft(p.total - p.step, p.iters_per_s);
       point.skippedSteps = p.skipped_steps;
       point.levelLosses = QVector<double>(p.level_loss.begin(), p.level_loss.end());
       emit trainPoint(point);
@@ -430,7 +433,7 @@ void EngineWorker::scoreCheckpoints(const QStringList& paths, int samples, int s
       info.done = done;
       info.total = total;
       info.stepsPerSecond = done / std::max(clock.elapsed() / 1000.0, 1e-3);
-      info.etaSeconds = info.stepsPerSecond > 0 ? (total - done) / info.stepsPerSecond : -1;
+      info.etaSeconds = secondsLeft(total - done, info.stepsPerSecond);
       emit progress(info);
     };
     const auto scored = [&](const nlohmann::json& j, bool) {
