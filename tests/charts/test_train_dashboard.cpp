@@ -1,17 +1,22 @@
 // The training dashboard: buffered drawing, CSV and PNG export, throughput labels, per-level
 // losses and the checkpoint list.
+#include <QFileDialog>
 #include <QImageReader>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 #include <cmath>
+#include <functional>
 #include <qcustomplot.h>
+#include <stdexcept>
 
 #include "checkpoint_list.hpp"
 #include "duration_text.hpp"
+#include "file_size_limit.hpp"
 #include "interactive_plot.hpp"
 #include "train_dashboard.hpp"
 
@@ -33,6 +38,35 @@ QImage solidImage(QColor color) {
   QImage image(8, 8, QImage::Format_RGB32);
   image.fill(color);
   return image;
+}
+
+// The message of the std::runtime_error that f throws, or "no exception".
+QString errorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::runtime_error& e) {
+    return QString::fromStdString(e.what());
+  }
+  return QStringLiteral("no exception");
+}
+
+// Answers the modal dialogs that the next action opens, in order: the folder dialog is pointed at
+// `folder` and accepted, and each question box gets the next of `answers`.
+void answerDialogs(const QString& folder, QList<QMessageBox::StandardButton> answers, QString* openedIn) {
+  auto* timer = new QTimer;
+  timer->setInterval(10);
+  QObject::connect(timer, &QTimer::timeout, [=]() mutable {
+    QWidget* modal = QApplication::activeModalWidget();
+    if (auto* dialog = qobject_cast<QFileDialog*>(modal)) {
+      *openedIn = dialog->directory().absolutePath();
+      dialog->setDirectory(folder);
+      static_cast<QDialog*>(dialog)->accept();  // what Choose does
+    } else if (auto* box = qobject_cast<QMessageBox*>(modal)) {
+      box->button(answers.takeFirst())->click();
+    }
+    if (!modal || answers.isEmpty()) timer->deleteLater();
+  });
+  timer->start();
 }
 
 }  // namespace
@@ -77,14 +111,14 @@ class TestTrainDashboard : public QObject {
 
     QTemporaryDir dir;
     const QString path = dir.filePath("series.csv");
-    QVERIFY(dashboard.saveSeriesCsv(path));
+    dashboard.saveSeriesCsv(path);
     QCOMPARE(readLines(path), (QStringList{"step,loss,smoothed,heldout,lr",
                                            "1,1,1,,0.001",
                                            "2,2,1.6666666666666667,2.5,",
                                            "3,3,2.4285714285714284,,0.0005",
                                            "4,,,3.75,"}));
     dashboard.addLearningRate(5, 1e-7);
-    QVERIFY(dashboard.saveSeriesCsv(path));
+    dashboard.saveSeriesCsv(path);
     QCOMPARE(readLines(path).last(), QString("5,,,,1e-07"));
   }
 
@@ -94,7 +128,7 @@ class TestTrainDashboard : public QObject {
     for (int step = 1; step <= 10000; ++step) dashboard.addLossPoint(step, step * 0.5);
     QTemporaryDir dir;
     const QString path = dir.filePath("long.csv");
-    QVERIFY(dashboard.saveSeriesCsv(path));
+    dashboard.saveSeriesCsv(path);
     const QStringList lines = readLines(path);
     QCOMPARE(lines.size(), 10001);
     QCOMPARE(lines.at(1), QString("1,0.5,0.5,,"));
@@ -122,7 +156,7 @@ class TestTrainDashboard : public QObject {
     }
     dashboard.addLevelLosses(200, {3.0, 2.0, 1.0}, {1.0, 0.1, 0.01});
     QTemporaryDir dir;
-    QVERIFY(dashboard.saveChartsPng(dir.path()));
+    dashboard.saveChartsPng(dir.path());
     for (const char* name : {"training-loss.png", "loss-per-noise-level.png", "learning-rate.png"}) {
       QImageReader reader(dir.filePath(name));
       QCOMPARE(reader.format(), QByteArray("png"));
@@ -250,6 +284,61 @@ class TestTrainDashboard : public QObject {
     QCOMPARE(dashboard.history().heldoutLosses().size(), 0);
     QCOMPARE(plotNamed(dashboard, "lossPlot")->graph(0)->dataCount(), 0);
     QCOMPARE(dashboard.checkpointList()->count(), 0);
+  }
+
+  void exportFailuresSayWhyAndKeepThePreviousFile() {
+    TrainDashboard dashboard;
+    for (int step = 1; step <= 3; ++step) dashboard.addLossPoint(step, double(step));
+    QTemporaryDir dir;
+    const QString csv = dir.filePath("series.csv");
+    dashboard.saveSeriesCsv(csv);
+    const QStringList before = readLines(csv);
+    for (int step = 4; step <= 400; ++step) dashboard.addLossPoint(step, double(step));
+    {
+      const ncsn::test::FileSizeLimit fullDisk(256);  // the short file fits, the long one does not
+      const QString error = errorOf([&] { dashboard.saveSeriesCsv(csv); });
+      QVERIFY2(error.startsWith("Could not write " + csv + ": ") && error.contains("too large"), qPrintable(error));
+      const QString chartError = errorOf([&] { dashboard.saveChartsPng(dir.path()); });
+      QVERIFY2(chartError.contains("training-loss.png: ") && chartError.contains("too large"), qPrintable(chartError));
+    }
+    QCOMPARE(readLines(csv), before);  // the failed write left the previous export whole
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"series.csv"});  // no temporary left behind
+
+    const QString missing = dir.filePath("missing");
+    QCOMPARE(errorOf([&] { dashboard.saveChartsPng(missing); }),
+             "Could not write " + missing + "/training-loss.png: the folder " + missing + " does not exist.");
+    QCOMPARE(errorOf([&] { dashboard.saveSeriesCsv(csv + "/x.csv"); }),
+             "Could not write " + csv + "/x.csv: " + csv + " is not a folder.");
+  }
+
+  void exportChartsRemembersTheFolderAndAsksBeforeReplacing() {
+    TrainDashboard dashboard;
+    for (int step = 1; step <= 20; ++step) dashboard.addLossPoint(step, 1.0 / step);
+    QAction* exportCharts = dashboard.exportActions().at(0);
+    QTemporaryDir dir;
+    const QString lossPng = dir.filePath("training-loss.png");
+    QString openedIn;
+    {
+      QTemporaryDir deletedSince;  // a remembered folder that is gone must not get in the way
+      QSettings().setValue("dialogs/lastSaveFolder", deletedSince.path());
+    }
+
+    answerDialogs(dir.path(), {}, &openedIn);
+    exportCharts->trigger();
+    for (const QString& name : TrainDashboard::chartFileNames()) QVERIFY2(!QImage(dir.filePath(name)).isNull(), qPrintable(name));
+
+    QFile marker(lossPng);
+    QVERIFY(marker.open(QIODevice::WriteOnly));
+    marker.write("kept");
+    marker.close();
+    answerDialogs(dir.path(), {QMessageBox::Cancel}, &openedIn);
+    exportCharts->trigger();
+    QCOMPARE(openedIn, QDir(dir.path()).absolutePath());
+    QVERIFY(QImage(lossPng).isNull());  // cancelled: the user's file is untouched
+
+    answerDialogs(dir.path(), {QMessageBox::Yes}, &openedIn);
+    exportCharts->trigger();
+    QVERIFY(!QImage(lossPng).isNull());
   }
 
   void exportActionsHaveShortcuts() {

@@ -1,6 +1,5 @@
 #include "test_support.hpp"
 
-#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -75,19 +74,6 @@ void write_idx_folder(const std::string& dir, int train_n, int test_n) {
   };
   write_split("train", train_n);
   write_split("t10k", test_n);
-}
-
-FileSizeLimit::FileSizeLimit(rlim_t bytes) {
-  getrlimit(RLIMIT_FSIZE, &saved_);
-  old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
-  rlimit lowered = saved_;
-  lowered.rlim_cur = bytes;
-  setrlimit(RLIMIT_FSIZE, &lowered);
-}
-
-FileSizeLimit::~FileSizeLimit() {
-  setrlimit(RLIMIT_FSIZE, &saved_);
-  std::signal(SIGXFSZ, old_handler_);
 }
 
 namespace {

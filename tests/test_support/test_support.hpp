@@ -1,7 +1,5 @@
 #pragma once
 // Helpers shared by the test suites: tensor comparison and small fixture writers.
-#include <sys/resource.h>
-
 #include <functional>
 #include <map>
 #include <string>
@@ -9,6 +7,8 @@
 #include <QJsonObject>
 #include <QString>
 #include <torch/torch.h>
+
+#include "file_size_limit.hpp"
 
 namespace ncsn::test {
 
@@ -36,19 +36,5 @@ inline std::string str(const QString& s) { return s.toStdString(); }
 
 // The message of the DataError `f` throws, or "no exception" / "wrong exception type: …" instead.
 QString data_error(const std::function<void()>& f);
-
-// Lowers the file size limit for its lifetime, with SIGXFSZ ignored so that writes fail with
-// EFBIG: a full disk, even for root and without special mounts.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes);
-  ~FileSizeLimit();
-  FileSizeLimit(const FileSizeLimit&) = delete;
-  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
-
- private:
-  rlimit saved_{};
-  void (*old_handler_)(int) = nullptr;
-};
 
 }  // namespace ncsn::test

@@ -325,6 +325,18 @@ class TestMaskEditor : public QObject {
     QCOMPARE(QImage(path).convertToFormat(QImage::Format_Grayscale8), editor_->mask());
   }
 
+  void failedMaskSaveSaysWhyAndKeepsTheEditsUnsaved() {
+    QTemporaryDir dir;
+    QSignalSpy errors(editor_, &MaskEditor::errorOccurred);
+    stroke({{1, 1}, {4, 1}});
+    const QString path = dir.filePath(QStringLiteral("gone/mask.png"));
+    QVERIFY(!editor_->saveMask(path));
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(errors.first().first().toString(),
+             "Could not write " + path + ": the folder " + dir.filePath(QStringLiteral("gone")) + " does not exist.");
+    QVERIFY(!editor_->undoStack()->isClean());  // the mask still counts as unsaved
+  }
+
   void cleanMarkerFollowsSaveAndEdits() {
     QTemporaryDir dir;
     QUndoStack* stack = editor_->undoStack();

@@ -11,4 +11,8 @@ namespace ncsn {
 // folder last saved to, kept in QSettings, so that a session's exports land together.
 QString askSaveFileName(QWidget* parent, const QString& title, const QString& suggestedName, const QString& filter);
 
+// Asks for a folder to export several files into; empty when cancelled. Opens in, and then
+// becomes, the same remembered folder as askSaveFileName.
+QString askExportFolder(QWidget* parent, const QString& title);
+
 }  // namespace ncsn

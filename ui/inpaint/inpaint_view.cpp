@@ -18,12 +18,14 @@
 #include <QToolButton>
 #include <QUndoStack>
 #include <QVBoxLayout>
+#include <exception>
 #include <limits>
 
 #include "inpaint/candidate_strip.hpp"
 #include "inpaint/inpaint_row.hpp"
 #include "inpaint/mask_editor.hpp"
 #include "inpaint/mask_editor_preferences.hpp"
+#include "file_export.hpp"
 #include "save_file_dialog.hpp"
 
 namespace ncsn {
@@ -294,8 +296,10 @@ QImage InpaintView::composeExportRow() const {
 }
 
 bool InpaintView::exportRow(const QString& path) {
-  if (!composeExportRow().save(path, "PNG")) {
-    showStatus(tr("Could not write %1.").arg(path));
+  try {
+    ncsn::writePngFile(composeExportRow(), path);
+  } catch (const std::exception& e) {
+    showStatus(QString::fromStdString(e.what()));
     return false;
   }
   showStatus(tr("Wrote %1 (masked | %2 candidates | original).").arg(path).arg(candidates_->candidates().size()));

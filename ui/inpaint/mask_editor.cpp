@@ -6,9 +6,11 @@
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
+#include <exception>
 
 #include "inpaint/mask_operations.hpp"
 #include "inpaint/mask_values.hpp"
+#include "file_export.hpp"
 
 namespace ncsn {
 namespace {
@@ -76,8 +78,10 @@ bool MaskEditor::loadMask(const QString& path) {
 }
 
 bool MaskEditor::saveMask(const QString& path) {
-  if (!mask().save(path, "PNG")) {
-    emit errorOccurred(tr("Could not write the mask to %1.").arg(path));
+  try {
+    ncsn::writePngFile(mask(), path);
+  } catch (const std::exception& e) {
+    emit errorOccurred(QString::fromStdString(e.what()));
     return false;
   }
   undoStack()->setClean();

@@ -4,7 +4,9 @@
 #include <QMessageBox>
 
 #include <cmath>
+#include <exception>
 
+#include "file_export.hpp"
 #include "save_file_dialog.hpp"
 
 namespace {
@@ -61,9 +63,9 @@ void InteractivePlot::showAllData() {
   refresh();
 }
 
-bool InteractivePlot::savePngTo(const QString& path) {
+void InteractivePlot::savePngTo(const QString& path) {
   const QSize size = isVisible() && width() > 0 ? this->size() : kHiddenExportSize;
-  return savePng(path, size.width(), size.height());
+  ncsn::writePngFile(toPixmap(size.width(), size.height()).toImage(), path);
 }
 
 void InteractivePlot::mousePressEvent(QMouseEvent* event) {
@@ -92,5 +94,9 @@ void InteractivePlot::saveWithDialog() {
   const QString path =
       ncsn::askSaveFileName(this, tr("Save chart"), title_.toLower().replace(' ', '-') + ".png", tr("PNG images (*.png)"));
   if (path.isEmpty()) return;
-  if (!savePngTo(path)) QMessageBox::warning(this, tr("Save chart"), tr("Could not write %1.").arg(path));
+  try {
+    savePngTo(path);
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Save chart"), QString::fromStdString(e.what()));
+  }
 }

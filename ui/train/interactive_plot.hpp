@@ -15,7 +15,8 @@ class InteractivePlot : public QCustomPlot {
   // Fits the axes to the data (unless the user holds a view) and schedules a repaint.
   void refresh();
   // Writes the chart at its on-screen size, or at a readable default while it is hidden.
-  bool savePngTo(const QString& path);
+  // Throws std::runtime_error saying why the file could not be written.
+  void savePngTo(const QString& path);
 
  public slots:
   void showAllData();

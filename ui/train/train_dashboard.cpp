@@ -2,7 +2,6 @@
 
 #include <QAction>
 #include <QDir>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -15,6 +14,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <cmath>
+#include <exception>
 
 #include "checkpoint_list.hpp"
 #include "duration_text.hpp"
@@ -316,25 +316,48 @@ void TrainDashboard::reset() {
   checkpointList_->clear();
 }
 
-bool TrainDashboard::saveChartsPng(const QString& folder) {
-  flushPending();
-  const QDir dir(folder);
-  return lossPlot_->savePngTo(dir.filePath("training-loss.png")) &&
-         levelPlot_->savePngTo(dir.filePath("loss-per-noise-level.png")) &&
-         lrPlot_->savePngTo(dir.filePath("learning-rate.png"));
+QStringList TrainDashboard::chartFileNames() {
+  return {QStringLiteral("training-loss.png"), QStringLiteral("loss-per-noise-level.png"),
+          QStringLiteral("learning-rate.png")};
 }
 
-bool TrainDashboard::saveSeriesCsv(const QString& path) { return writeTrainingCsv(history_, path); }
+void TrainDashboard::saveChartsPng(const QString& folder) {
+  flushPending();
+  const QDir dir(folder);
+  const QList<InteractivePlot*> plots = charts();
+  for (int i = 0; i < plots.size(); ++i) plots[i]->savePngTo(dir.filePath(chartFileNames()[i]));
+}
+
+void TrainDashboard::saveSeriesCsv(const QString& path) { writeTrainingCsv(history_, path); }
+
+bool TrainDashboard::mayReplaceChartsIn(const QString& folder) {
+  const QDir dir(folder);
+  QStringList present;
+  for (const QString& name : chartFileNames())
+    if (dir.exists(name)) present << name;
+  if (present.isEmpty()) return true;
+  return QMessageBox::question(this, tr("Export charts"),
+                               tr("%1 already holds %2. Replace them?").arg(folder, present.join(QStringLiteral(", "))),
+                               QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Yes;
+}
 
 void TrainDashboard::exportChartsWithDialog() {
-  const QString folder = QFileDialog::getExistingDirectory(this, tr("Export charts to folder"));
-  if (!folder.isEmpty() && !saveChartsPng(folder))
-    QMessageBox::warning(this, tr("Export charts"), tr("Could not write the charts into %1.").arg(folder));
+  const QString folder = ncsn::askExportFolder(this, tr("Export charts to folder"));
+  if (folder.isEmpty() || !mayReplaceChartsIn(folder)) return;
+  try {
+    saveChartsPng(folder);
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Export charts"), QString::fromStdString(e.what()));
+  }
 }
 
 void TrainDashboard::exportCsvWithDialog() {
   const QString path =
       ncsn::askSaveFileName(this, tr("Export series"), QStringLiteral("training.csv"), tr("CSV files (*.csv)"));
-  if (!path.isEmpty() && !saveSeriesCsv(path))
-    QMessageBox::warning(this, tr("Export series"), tr("Could not write %1.").arg(path));
+  if (path.isEmpty()) return;
+  try {
+    saveSeriesCsv(path);
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Export series"), QString::fromStdString(e.what()));
+  }
 }

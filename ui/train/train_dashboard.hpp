@@ -32,11 +32,13 @@ class TrainDashboard : public QWidget {
   QList<QAction*> exportActions() const;
 
   double smoothingWeight() const { return history_.smoothingWeight(); }
-  // Writes one PNG per chart into `folder` (training-loss.png, loss-per-noise-level.png,
-  // learning-rate.png).
-  bool saveChartsPng(const QString& folder);
+  // The files saveChartsPng writes, in the order of charts().
+  static QStringList chartFileNames();
+  // Writes one PNG per chart into `folder`. Both throw std::runtime_error saying why a file
+  // could not be written.
+  void saveChartsPng(const QString& folder);
   // Columns step,loss,smoothed,heldout,lr; one row per reported step.
-  bool saveSeriesCsv(const QString& path);
+  void saveSeriesCsv(const QString& path);
 
  public slots:
   void addLossPoint(qint64 step, double loss);
@@ -73,6 +75,8 @@ class TrainDashboard : public QWidget {
   void scheduleFlush();
   void drawLevelLosses();
   void showThroughput(const Throughput& t);
+  // Asks before overwriting charts a previous export left in folder.
+  bool mayReplaceChartsIn(const QString& folder);
   void exportChartsWithDialog();
   void exportCsvWithDialog();
 

@@ -1,11 +1,11 @@
 #include "training_csv.hpp"
 
 #include <QLocale>
-#include <QSaveFile>
 #include <QTextStream>
 #include <cmath>
 #include <limits>
 
+#include "file_export.hpp"
 #include "training_history.hpp"
 
 namespace {
@@ -42,8 +42,9 @@ QMap<qint64, CsvRow> collectRows(const TrainingHistory& history) {
 
 }  // namespace
 
-bool writeTrainingCsv(const TrainingHistory& history, QIODevice& out) {
-  QTextStream stream(&out);
+QByteArray trainingCsv(const TrainingHistory& history) {
+  QByteArray csv;
+  QTextStream stream(&csv);
   stream << kTrainingCsvHeader << '\n';
   const QMap<qint64, CsvRow> rows = collectRows(history);
   for (auto it = rows.cbegin(); it != rows.cend(); ++it) {
@@ -52,11 +53,9 @@ bool writeTrainingCsv(const TrainingHistory& history, QIODevice& out) {
            << cell(r.lr) << '\n';
   }
   stream.flush();
-  return stream.status() == QTextStream::Ok;
+  return csv;
 }
 
-bool writeTrainingCsv(const TrainingHistory& history, const QString& path) {
-  QSaveFile file(path);  // never leaves a half-written file behind
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
-  return writeTrainingCsv(history, file) && file.commit();
+void writeTrainingCsv(const TrainingHistory& history, const QString& path) {
+  ncsn::writeFileAtomically(path, trainingCsv(history));
 }
