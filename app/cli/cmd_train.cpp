@@ -144,6 +144,7 @@ void run_train(TrainOptions& o, const CLI::App& cmd) {
 
   Trainer trainer(o.model, o.train, train_set, test_set, device);
   if (o.processes.world_size > 1) trainer.join_processes(o.processes);
+  trainer.claim_run_folder();  // before config.json is written: a run in progress keeps its own
   std::optional<std::string> resumed;
   if (init) trainer.start_from(*init);
   else if (o.resume == "auto") resumed = trainer.resume_latest();

@@ -123,7 +123,12 @@ void Trainer::join_processes(const DataParallelConfig& processes) {
   group_ = std::make_unique<DataParallelGroup>(processes);
 }
 
+void Trainer::claim_run_folder() {
+  if (writes_checkpoints() && !folder_lock_) folder_lock_.emplace(train_.checkpoint_dir);
+}
+
 std::optional<std::string> Trainer::resume_latest() {
+  claim_run_folder();
   if (writes_checkpoints()) removed_temp_files_ += remove_stale_temp_files(train_.checkpoint_dir);
   for (const auto& path : list_checkpoints(train_.checkpoint_dir)) {
     try {
@@ -326,6 +331,12 @@ TrainResult Trainer::run(const TrainerEvents& events, JobControl* control) {
   const auto start = clock::now();
   const int64_t first_step = step_;
   TrainResult result;
+  claim_run_folder();
+  // The folder is free again once training ends, however it ends.
+  struct ReleaseFolder {
+    std::optional<RunFolderLock>& lock;
+    ~ReleaseFolder() { lock.reset(); }
+  } release{folder_lock_};
   if (group_) check_processes_agree();
   while (step_ < train_.iterations) {
     bool stop = false;

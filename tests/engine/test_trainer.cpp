@@ -1,6 +1,7 @@
 // The trainer on a tiny in-memory dataset: exact resume, EMA, divergence policies, write
 // failures that keep the previous checkpoint, and pause/cancel.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -635,6 +636,30 @@ class TestTrainer : public QObject {
     } catch (const ncsn::WriteError& e) {
       QVERIFY2(QString(e.what()).contains("a-file"), e.what());
     }
+  }
+
+  void aSecondTrainingOfTheSameFolderIsRefusedUntilTheFirstEnds() {
+    auto cfg = train_config(dir("shared-folder"), 2);
+    auto first = make_trainer(cfg);
+    first.claim_run_folder();
+    auto second = make_trainer(cfg);
+    try {
+      second.resume_latest();
+      QFAIL("no ConfigError");
+    } catch (const ncsn::ConfigError& e) {
+      const QString message = e.what();
+      QVERIFY2(message.startsWith(QString::fromStdString("the run folder " + cfg.checkpoint_dir +
+                                                         " is in use by another training (process ") +
+                                  QString::number(::getpid()) + " on "),
+               e.what());
+      QVERIFY2(message.endsWith("train into another folder"), e.what());
+    }
+    QVERIFY_THROWS_EXCEPTION(ncsn::ConfigError, second.run());
+    QVERIFY(ncsn::list_checkpoints(cfg.checkpoint_dir).empty());  // the refused run wrote nothing
+
+    first.run();  // trains, and frees the folder when it ends
+    QCOMPARE(second.resume_latest(), std::optional<std::string>(ncsn::checkpoint_path(cfg.checkpoint_dir, 2)));
+    QCOMPARE(second.step(), int64_t{2});
   }
 
   void writeFailureWithContinueTrainsOnAndRetries() {

@@ -189,6 +189,41 @@ class TestKillResume : public QObject {
     QCOMPARE(ncsn::read_checkpoint_meta(ncsn::checkpoint_path(ncsn::test::str(tiny_->run_dir), target)).step, int64_t{target});
   }
 
+  // Two trainings in one run folder would interleave their checkpoints: the second is refused
+  // without touching the folder, and a SIGKILLed holder blocks nobody.
+  void aSecondTrainingOfTheSameRunFolderIsRefused() {
+    ncsn::test::TinyTrainingRun run(dir_.filePath("shared"));
+    QProcess first;
+    first.start(QStringLiteral(NCSN_CLI_PATH), run.train_args(1000000, 1, 0));
+    QVERIFY(first.waitForStarted());
+    QByteArray out;
+    QElapsedTimer clock;
+    clock.start();
+    while (!out.contains("\"event\":\"checkpoint\"") && first.state() == QProcess::Running && clock.elapsed() < 60000) {
+      first.waitForReadyRead(50);
+      out += first.readAllStandardOutput();
+    }
+    QVERIFY2(out.contains("\"event\":\"checkpoint\""), out.constData());
+    const std::string config = ncsn::test::read_bytes(ncsn::test::str(run.run_dir + "/config.json"));
+
+    QStringList other = run.train_args(5, 1, 0);
+    other << "--lr" << "0.5";
+    const auto refused = ncsn::test::ncsn_cli(other);
+    QCOMPARE(refused.code, 1);
+    QVERIFY2(ncsn::test::one_line_error(refused), qPrintable(refused.err));
+    QVERIFY2(refused.err.contains("is in use by another training (process " + QString::number(first.processId()) + " on "),
+             qPrintable(refused.err));
+    QVERIFY(ncsn::test::read_bytes(ncsn::test::str(run.run_dir + "/config.json")) == config);  // still the first run's
+
+    first.kill();  // SIGKILL: the kernel drops the lock with the process
+    QVERIFY(first.waitForFinished(30000));
+    const auto newest = ncsn::list_checkpoints(ncsn::test::str(run.run_dir)).front();
+    const int target = static_cast<int>(step_in_name(newest)) + 1;
+    const auto next = ncsn::test::ncsn_cli(run.train_args(target, 1, 0));
+    QVERIFY2(next.code == 0, qPrintable(next.err));
+    QCOMPARE(parse_events(next.out.toUtf8()).resumed_from.toStdString(), newest);
+  }
+
   // Checkpoint selection takes hours on a CPU. A pass killed inside its first checkpoint keeps
   // that checkpoint's finished batch; killed again after its first score, it keeps the score; the
   // pass that ends gives exactly the figures of a pass never interrupted.

@@ -321,6 +321,7 @@ void EngineWorker::train(const TrainSettings& t, const QString& resumeFrom) {
 
     s.control.reset();
     Trainer trainer(model, config, trainSet, testSet, s.device);
+    trainer.claim_run_folder();  // another training in the folder is refused before this one starts
     std::optional<std::string> resumed;
     if (init) trainer.start_from(*init);
     else if (!resumeFrom.isEmpty()) {

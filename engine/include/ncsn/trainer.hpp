@@ -18,6 +18,7 @@
 #include "ncsn/mixed_precision.hpp"
 #include "ncsn/model_config.hpp"
 #include "ncsn/ncsn_score_net.hpp"
+#include "ncsn/run_folder_lock.hpp"
 #include "ncsn/training_batch_loader.hpp"
 
 namespace ncsn {
@@ -108,6 +109,10 @@ class Trainer {
   // all of them to join. Process 0 writes the checkpoints, so every process must see the same run
   // folder. Call before resuming.
   void join_processes(const DataParallelConfig& processes);
+  // Takes the run folder until run() returns (process 0; the others share its folder), or throws
+  // ConfigError while another training holds it (RunFolderLock). resume_latest() and run() take
+  // it too; call it first where other files go into the folder before them.
+  void claim_run_folder();
 
   TrainResult run(const TrainerEvents& events = {}, JobControl* control = nullptr);
 
@@ -152,6 +157,7 @@ class Trainer {
   std::string last_checkpoint_;
   std::unique_ptr<TrainingBatchLoader> batches_;
   std::unique_ptr<DataParallelGroup> group_;
+  std::optional<RunFolderLock> folder_lock_;
 };
 
 }  // namespace ncsn
