@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <string_view>
@@ -45,12 +44,12 @@ RunFolderLock::RunFolderLock(const std::string& folder) {
   const std::string path = (std::filesystem::path(folder) / kFileName).string();
   // CLOEXEC: a program the trainer starts must not inherit, and so keep, the lock.
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw WriteError("could not create " + path + ": " + std::strerror(errno));
+  if (fd_ < 0) throw WriteError("could not create " + path + ": " + std::generic_category().message(errno));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     const std::string holder = read_holder(fd_);
     ::close(fd_);
-    if (err != EWOULDBLOCK) throw WriteError("could not lock " + path + ": " + std::strerror(err));
+    if (err != EWOULDBLOCK) throw WriteError("could not lock " + path + ": " + std::generic_category().message(err));
     throw ConfigError("the run folder " + folder + " is in use by another training" +
                       (holder.empty() ? std::string() : " (" + holder + ")") +
                       ": wait for it to finish or stop it, or train into another folder");
