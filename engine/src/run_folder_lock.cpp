@@ -15,6 +15,8 @@
 namespace ncsn {
 namespace {
 
+constexpr const char* kLockFileName = "training.lock";
+
 // "process 4242 on host, since 2026-12-07 19:02:11": who holds the lock, for the message.
 std::string holder_description() {
   char host[256] = {};
@@ -41,7 +43,7 @@ RunFolderLock::RunFolderLock(const std::string& folder) {
   std::error_code ec;
   std::filesystem::create_directories(folder, ec);
   if (ec) throw WriteError("could not create the run folder " + folder + ": " + ec.message());
-  const std::string path = (std::filesystem::path(folder) / kFileName).string();
+  const std::string path = (std::filesystem::path(folder) / kLockFileName).string();
   // CLOEXEC: a program the trainer starts must not inherit, and so keep, the lock.
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw WriteError("could not create " + path + ": " + std::generic_category().message(errno));

@@ -325,7 +325,8 @@ void TrainDashboard::saveChartsPng(const QString& folder) {
   flushPending();
   const QDir dir(folder);
   const QList<InteractivePlot*> plots = charts();
-  for (int i = 0; i < plots.size(); ++i) plots[i]->savePngTo(dir.filePath(chartFileNames()[i]));
+  const QStringList names = chartFileNames();
+  for (int i = 0; i < plots.size(); ++i) plots[i]->savePngTo(dir.filePath(names[i]));
 }
 
 void TrainDashboard::saveSeriesCsv(const QString& path) { writeTrainingCsv(history_, path); }

@@ -16,8 +16,6 @@ class RunFolderLock {
   RunFolderLock(const RunFolderLock&) = delete;
   RunFolderLock& operator=(const RunFolderLock&) = delete;
 
-  static constexpr const char* kFileName = "training.lock";
-
  private:
   int fd_ = -1;
 };
