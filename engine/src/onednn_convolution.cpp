@@ -72,6 +72,8 @@ ConvolutionPd describe_convolution(dnnl::algorithm algorithm, const dnnl::memory
 #endif
 }
 
+bool runs_as_gemm(const ConvolutionPd& pd) { return std::string(pd.impl_info_str()).find("gemm") != std::string::npos; }
+
 dnnl::reorder reorder_between(const dnnl::memory::desc& from, const dnnl::memory::desc& to) {
   return dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), from, cpu_engine(), to));
 }
@@ -119,6 +121,10 @@ struct OneDnnConvolution::Plan {
   dnnl::memory::desc user_src, user_dst;
   std::optional<dnnl::reorder> to_src, from_dst;  // where the primitive's layouts are not ours
   bool winograd = false;
+  // Where the primitive takes its input padded by us: the input goes into the middle of this
+  // channels-last buffer, whose zero border is written once.
+  torch::Tensor padded_input;
+  int64_t padding = 0;
 
   Plan(const torch::Tensor& input, const torch::Tensor& w, const torch::Tensor& b)
       : input_sizes(input.sizes().vec()), weight(w), bias(b) {}
@@ -156,6 +162,8 @@ bool OneDnnConvolution::supports(const torch::Tensor& x, const torch::Tensor& we
 
 bool OneDnnConvolution::winograd() const { return plan_ && plan_->winograd; }
 
+std::string OneDnnConvolution::implementation() const { return plan_ ? plan_->pd.impl_info_str() : std::string(); }
+
 torch::Tensor OneDnnConvolution::forward(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   if (!supports(x, weight, bias)) throw std::invalid_argument("OneDnnConvolution takes float32 CPU tensors only");
   RECORD_FUNCTION("ncsn::onednn_convolution", std::vector<c10::IValue>());  // seen by profilers as one operator
@@ -185,7 +193,12 @@ void OneDnnConvolution::run(const torch::Tensor& input, torch::Tensor& output, c
   at::internal::lazy_init_num_threads();
   dnnl::stream stream(engine);
 
-  dnnl::memory src(plan.user_src, engine, input.data_ptr()), dst(plan.user_dst, engine, output.data_ptr());
+  void* source = input.data_ptr();
+  if (plan.padded_input.defined()) {
+    plan.padded_input.narrow(2, plan.padding, input.size(2)).narrow(3, plan.padding, input.size(3)).copy_(input);
+    source = plan.padded_input.data_ptr();
+  }
+  dnnl::memory src(plan.user_src, engine, source), dst(plan.user_dst, engine, output.data_ptr());
   // Winograd works in a blocked layout: the activations are reordered on the way in and out.
   dnnl::memory conv_src = src, conv_dst = dst;
   if (plan.to_src) {
@@ -207,8 +220,9 @@ std::unique_ptr<OneDnnConvolution::Plan> OneDnnConvolution::make_plan(const torc
   plan->user_dst = channels_last(output);
   const auto weights_any = any_layout(dims_of(weight.sizes()));
   const auto bias_desc = bias.defined() ? std::optional<dnnl::memory::desc>(desc_of(bias)) : std::nullopt;
-  const auto describe = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
-    return describe_convolution(algorithm, src, weights_any, bias_desc ? &*bias_desc : nullptr, dst, padding_, dilation_);
+  const auto describe = [&](dnnl::algorithm algorithm, const dnnl::memory::desc& src, const dnnl::memory::desc& dst,
+                            int64_t padding) {
+    return describe_convolution(algorithm, src, weights_any, bias_desc ? &*bias_desc : nullptr, dst, padding, dilation_);
   };
   const bool try_winograd = weight.size(2) == 3 && weight.size(3) == 3 && dilation_ == 1 &&
                             weight.size(0) >= kWinogradMinChannels && weight.size(1) >= kWinogradMinChannels &&
@@ -216,13 +230,29 @@ std::unique_ptr<OneDnnConvolution::Plan> OneDnnConvolution::make_plan(const torc
   if (try_winograd) {
     try {
       plan->pd = describe(dnnl::algorithm::convolution_winograd, any_layout(dims_of(input.sizes())),
-                          any_layout(dims_of(output.sizes())));
+                          any_layout(dims_of(output.sizes())), padding_);
       plan->winograd = true;
     } catch (const dnnl::error&) {
       // No Winograd kernel for this CPU or shape (none for float32 in oneDNN 3): the direct one below.
     }
   }
-  if (!plan->winograd) plan->pd = describe(dnnl::algorithm::convolution_direct, plan->user_src, plan->user_dst);
+  if (!plan->winograd) {
+    plan->pd = describe(dnnl::algorithm::convolution_direct, plan->user_src, plan->user_dst, padding_);
+    // oneDNN 2.6's AVX2 direct kernel refuses a padding of 4 (the dilation-4 layers'), and
+    // im2col + GEMM then runs those layers 3x slower. Given the input padded, it runs them.
+    if (padding_ > 0 && runs_as_gemm(plan->pd)) {
+      auto padded = torch::empty({input.size(0), input.size(1), input.size(2) + 2 * padding_, input.size(3) + 2 * padding_},
+                                 input.options().memory_format(torch::MemoryFormat::ChannelsLast))
+                        .zero_();  // torch::zeros ignores the memory format
+      auto unpadded_pd = describe(dnnl::algorithm::convolution_direct, channels_last(padded), plan->user_dst, 0);
+      if (!runs_as_gemm(unpadded_pd)) {
+        plan->pd = unpadded_pd;
+        plan->user_src = channels_last(padded);
+        plan->padded_input = std::move(padded);
+        plan->padding = padding_;
+      }
+    }
+  }
   plan->conv = dnnl::convolution_forward(plan->pd);
   if (plan->pd.src_desc() != plan->user_src) plan->to_src = reorder_between(plan->user_src, plan->pd.src_desc());
   if (plan->pd.dst_desc() != plan->user_dst) plan->from_dst = reorder_between(plan->pd.dst_desc(), plan->user_dst);
@@ -248,6 +278,7 @@ bool OneDnnConvolution::available() { return false; }
 bool OneDnnConvolution::winograd_available() { return false; }
 bool OneDnnConvolution::supports(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) { return false; }
 bool OneDnnConvolution::winograd() const { return false; }
+std::string OneDnnConvolution::implementation() const { return {}; }
 torch::Tensor OneDnnConvolution::forward(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) {
   throw std::logic_error("this engine was built without oneDNN's headers");
 }

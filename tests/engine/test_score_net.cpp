@@ -144,7 +144,8 @@ class TestScoreNet : public QObject {
 
   // OneDnnConvolution against LibTorch's convolution: Winograd where it is chosen (3x3, at least
   // 64 channels and 512 output pixels per call, where oneDNN has the kernel), direct elsewhere (dilated, narrow, the 1-channel
-  // first layer, 1x1, one small image), with and without bias, from either input layout.
+  // first layer, 1x1, one small image), never im2col + GEMM on AVX2, with and without bias, from
+  // either input layout, and one prepared plan on several inputs.
   void onednnConvolutionAgreesWithLibTorch() {
     if (!ncsn::OneDnnConvolution::available()) QSKIP("built without oneDNN's headers");
     struct Case {
@@ -170,6 +171,17 @@ class TestScoreNet : public QObject {
           QVERIFY2(error < 2e-5, qPrintable(what + QString(": %1").arg(error)));
           QVERIFY2(conv.winograd() == (c.winograd && ncsn::OneDnnConvolution::winograd_available()), qPrintable(what));
         }
+      }
+      const auto what = QString("%1->%2 k%3 d%4 batch %5").arg(c.in).arg(c.out).arg(c.kernel).arg(c.dilation).arg(c.batch);
+      // oneDNN's AVX2 kernel refuses a padding of 4 and falls back to im2col + GEMM, 3x slower:
+      // such layers get their input padded by the plan instead.
+      const auto implementation = QString::fromStdString(conv.implementation());
+      if (__builtin_cpu_supports("avx2")) QVERIFY2(!implementation.contains("gemm"), qPrintable(what + ": " + implementation));
+      // One plan, new inputs: what it keeps between calls (the padded copy of the input) must not leak.
+      for (int i = 0; i < 2; ++i) {
+        const auto x = torch::randn({c.batch, c.in, 16, 16}) * (i + 1);
+        const auto error = ncsn::test::max_abs_diff(conv.forward(x, weight, bias), torch::conv2d(x, weight, bias, 1, c.padding, c.dilation));
+        QVERIFY2(error < 4e-5, qPrintable(what + QString(", input %1: %2").arg(i).arg(error)));
       }
     }
   }

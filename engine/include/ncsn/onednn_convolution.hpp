@@ -10,6 +10,7 @@
 // APIs both); elsewhere available() is false and callers keep LibTorch's path.
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include <torch/torch.h>
 
@@ -35,6 +36,8 @@ class OneDnnConvolution {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
   // Whether the last shape run was prepared as Winograd (for tests and profiles).
   bool winograd() const;
+  // oneDNN's name for the kernel the last shape runs on ("jit:avx2", "x64:gemm:jit", ...).
+  std::string implementation() const;
 
  private:
   struct Plan;
