@@ -241,6 +241,8 @@ std::unique_ptr<OneDnnConvolution::Plan> OneDnnConvolution::make_plan(const torc
     // oneDNN 2.6's AVX2 direct kernel refuses a padding of 4 (the dilation-4 layers'), and
     // im2col + GEMM then runs those layers 3x slower. Given the input padded, it runs them.
     if (padding_ > 0 && runs_as_gemm(plan->pd)) {
+      // An ordinary tensor even when planned in inference mode: later calls outside it write it too.
+      c10::InferenceMode not_inference(false);
       auto padded = torch::empty({input.size(0), input.size(1), input.size(2) + 2 * padding_, input.size(3) + 2 * padding_},
                                  input.options().memory_format(torch::MemoryFormat::ChannelsLast))
                         .zero_();  // torch::zeros ignores the memory format

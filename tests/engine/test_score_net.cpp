@@ -177,10 +177,13 @@ class TestScoreNet : public QObject {
       // such layers get their input padded by the plan instead.
       const auto implementation = QString::fromStdString(conv.implementation());
       if (__builtin_cpu_supports("avx2")) QVERIFY2(!implementation.contains("gemm"), qPrintable(what + ": " + implementation));
-      // One plan, new inputs: what it keeps between calls (the padded copy of the input) must not leak.
-      for (int i = 0; i < 2; ++i) {
+      // One plan, new inputs, in and out of inference mode (as the sampler and the studio's
+      // previews call it): what it keeps between calls (the padded copy of the input) must not leak.
+      for (int i = 0; i < 3; ++i) {
         const auto x = torch::randn({c.batch, c.in, 16, 16}) * (i + 1);
-        const auto error = ncsn::test::max_abs_diff(conv.forward(x, weight, bias), torch::conv2d(x, weight, bias, 1, c.padding, c.dilation));
+        const auto expected = torch::conv2d(x, weight, bias, 1, c.padding, c.dilation);
+        c10::InferenceMode inference(i != 1);
+        const auto error = ncsn::test::max_abs_diff(conv.forward(x, weight, bias), expected);
         QVERIFY2(error < 4e-5, qPrintable(what + QString(", input %1: %2").arg(i).arg(error)));
       }
     }
