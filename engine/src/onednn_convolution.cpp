@@ -124,7 +124,6 @@ struct OneDnnConvolution::Plan {
   // Where the primitive takes its input padded by us: the input goes into the middle of this
   // channels-last buffer, whose zero border is written once.
   torch::Tensor padded_input;
-  int64_t padding = 0;
 
   Plan(const torch::Tensor& input, const torch::Tensor& w, const torch::Tensor& b)
       : input_sizes(input.sizes().vec()), weight(w), bias(b) {}
@@ -195,7 +194,7 @@ void OneDnnConvolution::run(const torch::Tensor& input, torch::Tensor& output, c
 
   void* source = input.data_ptr();
   if (plan.padded_input.defined()) {
-    plan.padded_input.narrow(2, plan.padding, input.size(2)).narrow(3, plan.padding, input.size(3)).copy_(input);
+    plan.padded_input.narrow(2, padding_, input.size(2)).narrow(3, padding_, input.size(3)).copy_(input);
     source = plan.padded_input.data_ptr();
   }
   dnnl::memory src(plan.user_src, engine, source), dst(plan.user_dst, engine, output.data_ptr());
@@ -246,12 +245,12 @@ std::unique_ptr<OneDnnConvolution::Plan> OneDnnConvolution::make_plan(const torc
       auto padded = torch::empty({input.size(0), input.size(1), input.size(2) + 2 * padding_, input.size(3) + 2 * padding_},
                                  input.options().memory_format(torch::MemoryFormat::ChannelsLast))
                         .zero_();  // torch::zeros ignores the memory format
-      auto unpadded_pd = describe(dnnl::algorithm::convolution_direct, channels_last(padded), plan->user_dst, 0);
+      const auto padded_src = channels_last(padded);
+      auto unpadded_pd = describe(dnnl::algorithm::convolution_direct, padded_src, plan->user_dst, 0);
       if (!runs_as_gemm(unpadded_pd)) {
         plan->pd = unpadded_pd;
-        plan->user_src = channels_last(padded);
+        plan->user_src = padded_src;
         plan->padded_input = std::move(padded);
-        plan->padding = padding_;
       }
     }
   }

@@ -159,6 +159,7 @@ class TestScoreNet : public QObject {
       const auto weight = torch::randn({c.out, c.in, c.kernel, c.kernel}) / std::sqrt(double(c.in * c.kernel * c.kernel));
       const auto bias = torch::randn({c.out});
       ncsn::OneDnnConvolution conv(c.padding, c.dilation);
+      const auto what = QString("%1->%2 k%3 d%4 batch %5").arg(c.in).arg(c.out).arg(c.kernel).arg(c.dilation).arg(c.batch);
       for (const bool channels_last : {false, true}) {
         auto x = torch::randn({c.batch, c.in, 16, 16});
         if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
@@ -167,12 +168,10 @@ class TestScoreNet : public QObject {
           const auto got = conv.forward(x, weight, b);
           QCOMPARE(got.sizes(), expected.sizes());
           const auto error = ncsn::test::max_abs_diff(got, expected);
-          const auto what = QString("%1->%2 k%3 d%4 batch %5").arg(c.in).arg(c.out).arg(c.kernel).arg(c.dilation).arg(c.batch);
           QVERIFY2(error < 2e-5, qPrintable(what + QString(": %1").arg(error)));
           QVERIFY2(conv.winograd() == (c.winograd && ncsn::OneDnnConvolution::winograd_available()), qPrintable(what));
         }
       }
-      const auto what = QString("%1->%2 k%3 d%4 batch %5").arg(c.in).arg(c.out).arg(c.kernel).arg(c.dilation).arg(c.batch);
       // oneDNN's AVX2 kernel refuses a padding of 4 and falls back to im2col + GEMM, 3x slower:
       // such layers get their input padded by the plan instead.
       const auto implementation = QString::fromStdString(conv.implementation());
