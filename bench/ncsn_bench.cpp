@@ -27,6 +27,7 @@
 #endif
 
 #include "ncsn/annealed_langevin_sampler.hpp"
+#include "ncsn/cond_instance_norm_pp_cpu.hpp"
 #include "ncsn/device.hpp"
 #include "ncsn/free_cpu_cores.hpp"
 #include "ncsn/host_allocator.hpp"
@@ -450,6 +451,7 @@ int main(int argc, char** argv) try {
                            {"cudnn_benchmark", o.cudnn_benchmark},
                            {"onednn_plans", o.onednn_plans && ncsn::OneDnnConvolution::available()},
                            {"onednn_winograd", ncsn::OneDnnConvolution::winograd_available()},
+                           {"norm_kernel", ncsn::to_string(ncsn::best_cpu_vector_isa())},
                            {"channels_last", o.channels_last},
                            {"tf32", o.tf32},
                            {"sample_amp", ncsn::to_string(o.sample_amp)},
@@ -460,7 +462,7 @@ int main(int argc, char** argv) try {
               << (!ncsn::OneDnnConvolution::available()          ? " (built without oneDNN's headers)"
                   : ncsn::OneDnnConvolution::winograd_available() ? ", with Winograd"
                                                                     : ", no Winograd kernel in this oneDNN")
-              << "\n";
+              << "; CondInstanceNorm++ kernel built for " << ncsn::to_string(ncsn::best_cpu_vector_isa()) << "\n";
   if (device.is_cuda())
     std::cout << "CUDA graphs " << (o.cuda_graphs ? "on" : "off") << ", cuDNN autotuning " << (o.cudnn_benchmark ? "on" : "off")
               << ", TF32 convolutions " << (o.tf32 ? "on" : "off") << ", channels-last " << o.channels_last

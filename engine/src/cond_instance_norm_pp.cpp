@@ -4,6 +4,10 @@
 
 namespace ncsn {
 
+namespace {
+constexpr double kEps = 1e-5;  // the reference's, inside both square roots
+}
+
 CondInstanceNormPPImpl::CondInstanceNormPPImpl(int64_t features, int64_t num_classes) : num_features(features) {
   embed = register_module("embed", torch::nn::Embedding(num_classes, 3 * features));
   torch::NoGradGuard no_grad;
@@ -11,9 +15,14 @@ CondInstanceNormPPImpl::CondInstanceNormPPImpl(int64_t features, int64_t num_cla
   embed->weight.narrow(1, 2 * features, features).zero_();      // beta = 0
 }
 
+torch::Tensor CondInstanceNormPPImpl::forward_elu(const torch::Tensor& input, const torch::Tensor& labels) {
+  if (cond_instance_norm_pp_cpu_applies(input, embed->weight))
+    return cond_instance_norm_pp_cpu(input, labels, embed->weight, kEps, /*then_elu=*/true);
+  return torch::elu(forward(input, labels));
+}
+
 torch::Tensor CondInstanceNormPPImpl::forward(const torch::Tensor& input, const torch::Tensor& labels) {
-  constexpr double eps = 1e-5;
-  if (cond_instance_norm_pp_cpu_applies(input, embed->weight)) return cond_instance_norm_pp_cpu(input, labels, embed->weight, eps);
+  if (cond_instance_norm_pp_cpu_applies(input, embed->weight)) return cond_instance_norm_pp_cpu(input, labels, embed->weight, kEps);
   // Statistics in float32 under mixed precision, as autocast does for its norms: squares of
   // activations overflow float16, and bfloat16's 8-bit mantissa blurs small variances.
   const auto x = input.to(torch::kFloat);
@@ -27,12 +36,12 @@ torch::Tensor CondInstanceNormPPImpl::forward(const torch::Tensor& input, const 
   // The channel means' spread: unbiased variance across channels, as torch.var computes it.
   auto m = means.mean(-1, /*keepdim=*/true);
   auto v = means.var(-1, /*unbiased=*/true, /*keepdim=*/true);
-  auto means_hat = ((means - m) / (v + eps).sqrt()).view_as(mu);
+  auto means_hat = ((means - m) / (v + kEps).sqrt()).view_as(mu);
 
   auto coeffs = embed->forward(labels).view({-1, 3, num_features, 1, 1});
   auto gamma = coeffs.select(1, 0), alpha = coeffs.select(1, 1), beta = coeffs.select(1, 2);
   // gamma * (centred / sd + alpha * means_hat) + beta as one scale and shift of `centred`.
-  auto scale = gamma * (var + eps).rsqrt();
+  auto scale = gamma * (var + kEps).rsqrt();
   auto shift = beta + gamma * alpha * means_hat;
   return torch::addcmul(shift, centred, scale).to(input.scalar_type());
 }

@@ -21,7 +21,7 @@ torch::Tensor CondRcuBlockImpl::forward(torch::Tensor x, const torch::Tensor& la
     auto residual = x;
     for (int64_t j = 0; j < n_stages; ++j) {
       const auto k = static_cast<size_t>(i * n_stages + j);
-      x = convs[k]->forward(torch::elu(norms[k]->forward(x, labels)));
+      x = convs[k]->forward(norms[k]->forward_elu(x, labels));
     }
     x = x + residual;
   }

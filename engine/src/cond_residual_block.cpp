@@ -35,8 +35,8 @@ CondResidualBlockImpl::CondResidualBlockImpl(const CondResidualBlockOptions& o) 
 }
 
 torch::Tensor CondResidualBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& labels) {
-  auto h = conv1.forward(torch::elu(normalize1->forward(x, labels)));
-  h = conv2.forward(torch::elu(normalize2->forward(h, labels)));
+  auto h = conv1.forward(normalize1->forward_elu(x, labels));
+  h = conv2.forward(normalize2->forward_elu(h, labels));
   return (has_shortcut ? shortcut.forward(x) : x) + h;
 }
 

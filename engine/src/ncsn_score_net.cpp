@@ -79,7 +79,7 @@ torch::Tensor NcsnScoreNetImpl::forward(const torch::Tensor& x, const torch::Ten
   auto ref2 = refine2->forward({layer3, ref1}, labels, spatial_size(layer3));
   auto ref3 = refine3->forward({layer2, ref2}, labels, spatial_size(layer2));
   auto out = refine4->forward({layer1, ref3}, labels, spatial_size(layer1));
-  return end_conv->forward(torch::elu(normalizer->forward(out, labels)));
+  return end_conv->forward(normalizer->forward_elu(out, labels));
 }
 
 void use_channels_last_weights(torch::nn::Module& module) {

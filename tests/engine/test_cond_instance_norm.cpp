@@ -2,6 +2,7 @@
 // reference's conventions: biased variance inside a channel, unbiased variance of the channel
 // means, eps 1e-5 in both square roots, embedding rows laid out gamma | alpha | beta.
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include <QtTest/QtTest>
@@ -73,6 +74,13 @@ torch::Tensor test_input(int64_t N, int64_t C, int64_t H, int64_t W) {
   return torch::randn({N, C, H, W}) * scales + offsets;
 }
 
+// The builds of the kernel's loops this CPU can run.
+std::vector<ncsn::CpuVectorIsa> available_isas() {
+  std::vector<ncsn::CpuVectorIsa> isas{ncsn::CpuVectorIsa::Baseline};
+  if (ncsn::best_cpu_vector_isa() != ncsn::CpuVectorIsa::Baseline) isas.push_back(ncsn::best_cpu_vector_isa());
+  return isas;
+}
+
 }  // namespace
 
 class TestCondInstanceNorm : public QObject {
@@ -140,50 +148,106 @@ class TestCondInstanceNorm : public QObject {
     }
   }
 
-  // CPU inference of one image (no autograd, channels-last float32) runs the one-kernel version:
-  // the same hand computation for an image split into blocks across two threads, and, calling the
-  // kernel itself, several images and small ones (whose 16 pixels make the wrong variance
-  // convention show).
+  // CPU inference (no autograd, channels-last float32) runs the one-kernel version, whichever
+  // build of its loops this CPU can run: the same hand computation for one image split into blocks
+  // across two threads, for batches, for channel counts that use every tile width of its sums
+  // (45 = 32 + 8 + 5), and for small images (whose 16 pixels make the wrong variance convention
+  // show). With the ELU fused, the hand computation passed through ELU.
   void inferenceKernelMatchesTheHandComputation() {
     torch::manual_seed(9);
     torch::set_num_threads(2);
     struct Case {
       int64_t images, channels, size;
     };
-    for (const Case c : {Case{1, 128, 32}, Case{1, 5, 4}, Case{3, 64, 9}, Case{2, 5, 4}}) {
-      auto norm = randomized_layer(c.channels, 4);
-      const auto x = test_input(c.images, c.channels, c.size, c.size).contiguous(torch::MemoryFormat::ChannelsLast);
-      std::vector<int64_t> y;
-      for (int64_t n = 0; n < c.images; ++n) y.push_back((3 * n + 1) % 4);
-      torch::NoGradGuard no_grad;
-      const auto w = norm->embed->weight;
-      QCOMPARE(ncsn::cond_instance_norm_pp_cpu_applies(x, w), c.images == 1);
-      const auto labels = torch::tensor(y, torch::kLong);
-      const auto out = c.images == 1 ? norm->forward(x, labels) : ncsn::cond_instance_norm_pp_cpu(x, labels, w, 1e-5);
-      QVERIFY(out.is_contiguous(torch::MemoryFormat::ChannelsLast));
-      const double diff = ncsn::test::max_abs_diff(out, by_hand(x, w, y));
-      QVERIFY2(diff < 1e-4, qPrintable(QString("%1 channels: max diff %2").arg(c.channels).arg(diff)));
-      if (c.size == 4) QVERIFY(ncsn::test::max_abs_diff(out, by_hand(x, w, y, {true, false})) > 1e-2);
+    for (const auto isa : available_isas()) {
+      for (const Case c : {Case{1, 128, 32}, Case{1, 5, 4}, Case{3, 64, 9}, Case{2, 5, 4}, Case{16, 45, 7}}) {
+        auto norm = randomized_layer(c.channels, 4);
+        const auto x = test_input(c.images, c.channels, c.size, c.size).contiguous(torch::MemoryFormat::ChannelsLast);
+        std::vector<int64_t> y;
+        for (int64_t n = 0; n < c.images; ++n) y.push_back((3 * n + 1) % 4);
+        torch::NoGradGuard no_grad;
+        const auto w = norm->embed->weight;
+        QVERIFY(ncsn::cond_instance_norm_pp_cpu_takes(x, w));
+        QCOMPARE(ncsn::cond_instance_norm_pp_cpu_applies(x, w),
+                 c.images == 1 || ncsn::best_cpu_vector_isa() != ncsn::CpuVectorIsa::Baseline);
+        const auto labels = torch::tensor(y, torch::kLong);
+        const auto expected = by_hand(x, w, y);
+        const QString name = QString("%1, %2 x %3 channels").arg(QString::fromStdString(ncsn::to_string(isa))).arg(c.images).arg(c.channels);
+        for (const bool elu : {false, true}) {
+          const auto out = ncsn::cond_instance_norm_pp_cpu(x, labels, w, 1e-5, elu, isa);
+          QVERIFY(out.is_contiguous(torch::MemoryFormat::ChannelsLast));
+          const double diff = ncsn::test::max_abs_diff(out, elu ? torch::elu(expected) : expected);
+          QVERIFY2(diff < 1e-4, qPrintable(QString("%1%2: max diff %3").arg(name, elu ? " + ELU" : "").arg(diff)));
+        }
+        if (c.size == 4)
+          QVERIFY(ncsn::test::max_abs_diff(ncsn::cond_instance_norm_pp_cpu(x, labels, w, 1e-5, false, isa),
+                                           by_hand(x, w, y, {true, false})) > 1e-2);
+      }
     }
     torch::set_num_threads(1);
   }
 
-  // Autograd, other layouts, other types, large images and batches keep the module's own operators.
+  // The module's forward and forward_elu take the kernel where it applies and agree with their
+  // LibTorch operators (NCHW input, which the kernel does not take) to float rounding.
+  void moduleTakesTheKernelAndAgreesWithItsOperators() {
+    torch::manual_seed(10);
+    auto norm = randomized_layer(16, 3);
+    const auto x = test_input(4, 16, 8, 8);
+    const auto labels = torch::tensor({0, 2, 1, 2}, torch::kLong);
+    torch::NoGradGuard no_grad;
+    const auto channels_last = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto by_operators = norm->forward(x, labels);
+    QVERIFY(ncsn::test::max_abs_diff(norm->forward(channels_last, labels), by_operators) < 1e-5);
+    QVERIFY(ncsn::test::max_abs_diff(norm->forward_elu(x, labels), torch::elu(by_operators)) == 0.0);
+    QVERIFY(ncsn::test::max_abs_diff(norm->forward_elu(channels_last, labels), torch::elu(by_operators)) < 1e-5);
+    QVERIFY(norm->forward_elu(channels_last, labels).is_contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+
+  // The fused ELU's own e^y - 1 against LibTorch's ELU in double: below float's rounding of the
+  // output over the whole negative range, relatively accurate near 0 (where e^y - 1 formed
+  // naively loses its digits), -1 far below -87, and NaN kept.
+  void fusedEluMatchesLibTorchAcrossItsRange() {
+    const std::vector<float> edges{0.0f, -0.0f, -1e-7f, -1e-4f, -0.3465f, -0.3466f, -1.0f, -20.0f, -86.9f,
+                                   -87.0f, -87.5f, -104.0f, -1e6f, 1e-7f, 3.0f, 1e6f};
+    auto values = torch::cat({torch::linspace(-90.0, 5.0, 9500), torch::tensor(edges)});
+    const int64_t C = values.size(0);
+    // gamma = 1, alpha = 0, beta = each value: a constant image normalises to exactly beta.
+    auto embed = torch::zeros({1, 3 * C});
+    embed.narrow(1, 0, C).fill_(1.0);
+    embed.narrow(1, 2 * C, C).copy_(values);
+    const auto x = torch::zeros({1, C, 2, 2}).contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto labels = torch::zeros({1}, torch::kLong);
+    const auto expected = torch::elu(values.to(torch::kDouble)).view({C, 1, 1}).expand({C, 2, 2});
+    torch::NoGradGuard no_grad;
+    for (const auto isa : available_isas()) {
+      const auto out = ncsn::cond_instance_norm_pp_cpu(x, labels, embed, 1e-5, true, isa)[0].to(torch::kDouble);
+      const auto error = (out - expected).abs();
+      const QString name = QString::fromStdString(ncsn::to_string(isa));
+      QVERIFY2(error.max().item<double>() < 2e-7, qPrintable(name + QString(": max error %1").arg(error.max().item<double>())));
+      const auto relative = (error / expected.abs().clamp_min(1e-30)).narrow(0, 9500, edges.size());
+      QVERIFY2(relative.max().item<double>() < 1e-6, qPrintable(name + ": relative error near 0"));
+      auto nan_embed = embed.clone();
+      nan_embed[0][2 * C] = std::numeric_limits<float>::quiet_NaN();
+      QVERIFY(std::isnan(ncsn::cond_instance_norm_pp_cpu(x, labels, nan_embed, 1e-5, true, isa)[0][0][0][0].item<float>()));
+    }
+  }
+
+  // Autograd, other layouts and other types keep the module's own operators.
   void inferenceKernelOnlyWhereItApplies() {
     auto norm = randomized_layer(4, 2);
     const auto x = test_input(1, 4, 3, 3).contiguous(torch::MemoryFormat::ChannelsLast);
     const auto w = norm->embed->weight;
-    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_applies(x, w));  // grad mode is on
+    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_takes(x, w));  // grad mode is on
     torch::NoGradGuard no_grad;
     QVERIFY(ncsn::cond_instance_norm_pp_cpu_applies(x, w));
-    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_applies(test_input(2, 4, 3, 3), w));  // NCHW, several channels
-    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_applies(x.to(torch::kHalf), w));
-    const auto large = torch::zeros({1, 4, 182, 182}).contiguous(torch::MemoryFormat::ChannelsLast);
-    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_applies(large, w));  // LibTorch's operators are as fast
-    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_applies(torch::cat({x, x}), w));  // and with several images
+    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_takes(test_input(2, 4, 3, 3), w));  // NCHW, several channels
+    QVERIFY(!ncsn::cond_instance_norm_pp_cpu_takes(x.to(torch::kHalf), w));
     QVERIFY_THROWS_EXCEPTION(std::out_of_range, ncsn::cond_instance_norm_pp_cpu(x, torch::tensor({2}, torch::kLong), w, 1e-5));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                              ncsn::cond_instance_norm_pp_cpu(x, torch::tensor({0}, torch::kLong), torch::zeros({2, 6}), 1e-5));
+    if (ncsn::best_cpu_vector_isa() == ncsn::CpuVectorIsa::Baseline)
+      QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ncsn::cond_instance_norm_pp_cpu(x, torch::tensor({0}, torch::kLong), w, 1e-5,
+                                                                                    false, ncsn::CpuVectorIsa::Avx2Fma));
   }
 
   void identityEmbeddingGivesPlainInstanceNormPlusMeans() {
