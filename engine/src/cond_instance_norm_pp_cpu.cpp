@@ -176,9 +176,9 @@ torch::Tensor checked_levels(const torch::Tensor& x, const torch::Tensor& labels
   return contiguous;
 }
 
-// Per image and channel, what the output pass needs.
+// Per image and channel, the scale and shift that the output pass applies to x - centre.
 struct Affine {
-  std::vector<float> centre, scale, shift;
+  std::vector<float> scale, shift;
 };
 
 // gamma * ((x - mu) / sd + alpha * means_hat) + beta as one scale and shift of x - mu, means_hat
@@ -189,8 +189,7 @@ Affine fold_coefficients(const Blocks& blocks, const std::vector<double>& mean, 
   const auto coefficients = embed.contiguous();
   const float* rows = coefficients.data_ptr<float>();
   const int64_t* level = levels.data_ptr<int64_t>();
-  Affine a{std::vector<float>(blocks.images * C), std::vector<float>(blocks.images * C),
-           std::vector<float>(blocks.images * C)};
+  Affine a{std::vector<float>(blocks.images * C), std::vector<float>(blocks.images * C)};
   for (int64_t n = 0; n < blocks.images; ++n) {
     const double* mu = &mean[n * C];
     double m = 0, spread = 0;
@@ -202,7 +201,6 @@ Affine fold_coefficients(const Blocks& blocks, const std::vector<double>& mean, 
     const float *alpha = gamma + C, *beta = gamma + 2 * C;
     for (int64_t c = 0; c < C; ++c) {
       const int64_t i = n * C + c;
-      a.centre[i] = static_cast<float>(mu[c]);
       a.scale[i] = static_cast<float>(gamma[c] / std::sqrt(variance[i] + eps));
       a.shift[i] = static_cast<float>(beta[c] + gamma[c] * alpha[c] * (mu[c] - m) / means_sd);
     }
@@ -263,7 +261,7 @@ torch::Tensor cond_instance_norm_pp_cpu(const torch::Tensor& x, const torch::Ten
   float* result = out.data_ptr<float>();
   blocks.for_each([&](int64_t image, int64_t first, int64_t count, int64_t) {
     const int64_t i = image * C;
-    run_pass_on(isa, {Pass::Output, in + row(image, first), count, C, &affine.centre[i], &affine.scale[i],
+    run_pass_on(isa, {Pass::Output, in + row(image, first), count, C, &centre[i], &affine.scale[i],
                       &affine.shift[i], then_elu, nullptr, result + row(image, first)});
   });
   return out;
